@@ -1,0 +1,347 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""The one place where mmkd_plus adapts the upstream stack to PyTorch 2.x.
+
+MMRazor 1.0.0 (its last release) was written for torch 1.8-1.13. On torch 2.x
+it cannot be imported, records wrong features silently, cannot load its own
+checkpoints and cannot run DDP on a CPU. Each fix below is a named function
+that answers one upstream bug (numbered as in the project's STACK.md), is
+idempotent, and is tested in ``tests/test_compat.py`` by showing the failure
+it removes.
+
+:func:`apply` runs every fix. It is called by ``import mmkd_plus`` (first
+thing) and by every script in ``tools/`` before mmrazor or mmpretrain is
+imported. Nothing else in the package patches upstream code.
+
+To run an upstream script unchanged (for example MMRazor's own
+``tools/train.py``) with these fixes applied, see ``python -m mmkd_plus``.
+"""
+import logging
+import sys
+import types
+from typing import Callable, Dict, List
+
+import torch
+
+__all__ = [
+    'apply', 'applied_fixes', 'TORCH2', 'QuantizationUnavailableError',
+    'stub_mmrazor_quantization', 'define_torchvision_op_schemas',
+    'fix_set_module_inplace_false', 'allow_mmengine_checkpoint_globals',
+    'fix_cpu_distributed_init', 'fix_cpu_ddp_device_ids',
+    'fix_cpu_sync_bn', 'fix_kd_soft_ce_loss'
+]
+
+TORCH2 = int(torch.__version__.split('.')[0]) >= 2
+
+_APPLIED: Dict[str, bool] = {}
+
+
+def _once(fn: Callable[[], bool]) -> Callable[[], bool]:
+    """Run a fix at most once per process; remember whether it acted."""
+
+    def wrapper() -> bool:
+        if fn.__name__ not in _APPLIED:
+            _APPLIED[fn.__name__] = bool(fn())
+        return _APPLIED[fn.__name__]
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__doc__ = fn.__doc__
+    wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
+    return wrapper
+
+
+def applied_fixes() -> List[str]:
+    """Names of the fixes that changed something in this process."""
+    return [name for name, acted in _APPLIED.items() if acted]
+
+
+class QuantizationUnavailableError(RuntimeError):
+    """Raised when MMRazor quantization is used on PyTorch 2.x."""
+
+
+_QUANT_MSG = (
+    'MMRazor 1.0.0 quantization ({name}) does not work on PyTorch {ver}: '
+    'its backend configs use torch.ao APIs that torch 2 removed. mmkd_plus '
+    'supports distillation (and MMRazor pruning/NAS) on torch 2; for '
+    'quantization use upstream MMRazor with torch<=1.13.')
+
+
+class _QuantizationStandIn:
+    """An object that raises :class:`QuantizationUnavailableError` on use."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def _fail(self, *args, **kwargs):
+        raise QuantizationUnavailableError(
+            _QUANT_MSG.format(name=self._name, ver=torch.__version__))
+
+    __call__ = _fail
+    __getitem__ = _fail
+
+    def __getattr__(self, item):
+        if item.startswith('__'):
+            raise AttributeError(item)
+        self._fail()
+
+    def __repr__(self) -> str:
+        return f'<unavailable on torch 2: mmrazor {self._name}>'
+
+
+@_once
+def stub_mmrazor_quantization() -> bool:
+    """STACK #1: ``import mmrazor.models`` fails on torch 2.
+
+    ``mmrazor.structures.quantization.backend_config`` uses
+    ``torch.ao.quantization.fuser_method_mappings.reverse2`` (and friends),
+    which torch 2 removed, so ``register_all_modules()`` and every
+    distillation class raise ``ImportError: `torch>=1.13` is not installed
+    properly``. We place a stand-in module in ``sys.modules`` before mmrazor
+    imports it. Its ``BackendConfigs``, ``QConfigHandler`` and
+    ``QSchemeHandler`` raise :class:`QuantizationUnavailableError` when used,
+    so distillation, pruning and NAS import and quantization fails with one
+    clear message.
+    """
+    if not TORCH2:
+        return False
+    name = 'mmrazor.structures.quantization'
+    existing = sys.modules.get(name)
+    if existing is not None:
+        return getattr(existing, '__mmkd_plus_stub__', False)
+    if 'mmrazor.structures' in sys.modules:
+        raise ImportError(
+            'mmrazor.structures was imported before mmkd_plus could make it '
+            'work on torch 2: import mmkd_plus (or mmkd_plus.compat) before '
+            'mmrazor.models / mmrazor.utils.register_all_modules.')
+    stub = types.ModuleType(name, 'torch-2 stand-in installed by mmkd_plus')
+    stub.__mmkd_plus_stub__ = True  # type: ignore[attr-defined]
+    stub.__path__ = []  # a package, so submodule imports fail cleanly
+    stub.__all__ = []  # type: ignore[attr-defined]
+    for attr in ('BackendConfigs', 'QConfigHandler', 'QSchemeHandler'):
+        setattr(stub, attr, _QuantizationStandIn(attr))
+    sys.modules[name] = stub
+    return True
+
+
+@_once
+def define_torchvision_op_schemas() -> bool:
+    """STACK #8: a CUDA torchvision beside a CPU torch cannot be imported.
+
+    torchvision's compiled ops fail to load against a CPU-only torch, and
+    its ``_meta_registrations`` then raises ``RuntimeError: operator
+    torchvision::nms does not exist`` at import, although classification
+    only needs its Python parts. We define the ``nms``/``qnms`` schemas (no
+    kernels) so the import succeeds; calling the ops still raises. Does
+    nothing when torchvision's ops are present (a matching build).
+    """
+    if 'torchvision' in sys.modules:
+        return False
+    try:
+        import importlib.util
+        if importlib.util.find_spec('torchvision') is None:
+            return False
+        torch.ops.torchvision.nms  # noqa: B018  (loads if registered)
+        return False
+    except (AttributeError, RuntimeError):
+        pass
+    lib = torch.library.Library('torchvision', 'FRAGMENT')
+    for op in ('nms', 'qnms'):
+        schema = ('(Tensor dets, Tensor scores, float iou_threshold) '
+                  '-> Tensor')
+        lib.define(op + schema)
+    # keep the library alive for the life of the process
+    define_torchvision_op_schemas.__dict__['_lib'] = lib
+    return True
+
+
+def _walk_set_inplace_false(self, architecture, varstr: str = '') -> None:
+    """Set ``inplace=False`` on every submodule that has the attribute."""
+    if isinstance(architecture, torch.nn.Module):
+        for module in architecture.modules():
+            if hasattr(module, 'inplace'):
+                module.inplace = False
+
+
+@_once
+def fix_set_module_inplace_false() -> bool:
+    """STACK #2 (silent): recorders before a ReLU record post-ReLU values.
+
+    ``BaseAlgorithm.set_module_inplace_false`` only descends into
+    ``OrderedDict``; torch 2 stores ``_modules`` as a plain ``dict``, so the
+    walk stops at the top and every in-place ReLU stays in place. A recorder
+    on a BN output followed by ``ReLU(inplace=True)`` then holds the clipped
+    tensor (minimum 0 instead of negative values), with no error. We replace
+    the method with a walk over ``module.modules()``.
+    """
+    from mmrazor.models.algorithms.base import BaseAlgorithm
+    if BaseAlgorithm.set_module_inplace_false is _walk_set_inplace_false:
+        return False
+    BaseAlgorithm.set_module_inplace_false = _walk_set_inplace_false
+    return True
+
+
+def _mmengine_checkpoint_globals() -> list:
+    import numpy as np
+    from mmengine.logging.history_buffer import HistoryBuffer
+    allowed = [HistoryBuffer, getattr, np.ndarray, np.dtype]
+    dtype_mods = [np.dtypes] if hasattr(np, 'dtypes') else []
+    for mod in dtype_mods:
+        allowed += [
+            v for k, v in vars(mod).items()
+            if k.endswith('DType') and isinstance(v, type)
+        ]
+    # numpy's pickle helpers live in numpy.core (1.x) or numpy._core (2.x);
+    # register both names so checkpoints cross numpy versions.
+    for modname in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+        for fname in ('_reconstruct', 'scalar'):
+            try:
+                module = __import__(modname, fromlist=[fname])
+                fn = getattr(module, fname)
+            except (ImportError, AttributeError):
+                continue
+            allowed.append((fn, f'{modname}.{fname}'))
+    return allowed
+
+
+@_once
+def allow_mmengine_checkpoint_globals() -> bool:
+    """STACK #3: torch>=2.6 ``weights_only=True`` rejects mmengine checkpoints.
+
+    ``resume``, ``load_from`` of a full checkpoint, a ``teacher_ckpt`` taken
+    from a training checkpoint, and MMRazor's converters all fail with
+    ``Unsupported global: GLOBAL mmengine.logging.history_buffer.
+    HistoryBuffer``. We allow-list exactly the globals an mmengine checkpoint
+    holds (``HistoryBuffer``, numpy arrays, scalars and dtypes under both
+    the ``numpy.core`` and ``numpy._core`` names), keeping the safe loader
+    for everything else.
+    """
+    add = getattr(torch.serialization, 'add_safe_globals', None)
+    if add is None:  # torch < 2.4 loads everything anyway
+        return False
+    add(_mmengine_checkpoint_globals())
+    return True
+
+
+@_once
+def fix_cpu_distributed_init() -> bool:
+    """STACK #5: ``launcher='pytorch'`` without a GPU fails.
+
+    mmengine's ``_init_dist_pytorch`` always calls
+    ``torch.cuda.set_device``, which on a CPU build raises
+    ``AttributeError: module 'torch._C' has no attribute
+    '_cuda_setDevice'``, and defaults to NCCL. When no GPU is visible we
+    initialise the process group with gloo instead, so ``torchrun`` works
+    on CPUs with no flag from the user.
+    """
+    import mmengine.dist.utils as dist_utils
+    original = dist_utils._init_dist_pytorch
+    if getattr(original, '__mmkd_plus__', False):
+        return False
+
+    def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
+        if torch.cuda.is_available() or init_backend != 'torch':
+            return original(backend, init_backend=init_backend, **kwargs)
+        if backend != 'gloo':
+            logging.getLogger('mmkd_plus').info(
+                'No GPU visible: initialising torch.distributed with gloo '
+                'instead of %s.', backend)
+        torch.distributed.init_process_group(backend='gloo', **kwargs)
+
+    _init_dist_pytorch.__mmkd_plus__ = True  # type: ignore[attr-defined]
+    dist_utils._init_dist_pytorch = _init_dist_pytorch
+    return True
+
+
+@_once
+def fix_cpu_ddp_device_ids() -> bool:
+    """STACK #6: wrapping a CPU model in DDP fails.
+
+    mmengine's ``Runner.wrap_model`` passes ``device_ids=[LOCAL_RANK]``,
+    which torch rejects for a CPU module (``ValueError:
+    DistributedDataParallel device_ids and output_device arguments only
+    work with single-device/multiple-device GPU modules or CPU modules``).
+    We drop ``device_ids``/``output_device`` when the module lives on the
+    CPU.
+    """
+    from mmengine.model import MMDistributedDataParallel
+    original = MMDistributedDataParallel.__init__
+    if getattr(original, '__mmkd_plus__', False):
+        return False
+
+    def __init__(self, module, detect_anomalous_params=False, **kwargs):
+        params = list(module.parameters())
+        if params and params[0].device.type == 'cpu':
+            kwargs.pop('device_ids', None)
+            kwargs.pop('output_device', None)
+        original(
+            self,
+            module=module,
+            detect_anomalous_params=detect_anomalous_params,
+            **kwargs)
+
+    __init__.__mmkd_plus__ = True  # type: ignore[attr-defined]
+    MMDistributedDataParallel.__init__ = __init__
+    return True
+
+
+@_once
+def fix_cpu_sync_bn() -> bool:
+    """STACK #7: ``sync_bn`` in a config breaks CPU DDP.
+
+    ``SyncBatchNorm layers only work with GPU modules``. A config written
+    for 8 GPUs with ``sync_bn='torch'`` can then not be tried under CPU DDP.
+    Without a GPU we keep plain BatchNorm and log a warning saying so.
+    """
+    import mmengine.runner.runner as runner_mod
+    original = runner_mod.convert_sync_batchnorm
+    if getattr(original, '__mmkd_plus__', False):
+        return False
+
+    def convert_sync_batchnorm(module, implementation='torch'):
+        if not torch.cuda.is_available():
+            from mmengine.logging import print_log
+            print_log(
+                f'sync_bn={implementation!r} ignored: SyncBatchNorm needs '
+                'GPUs and none is visible, so BatchNorm stays per process.',
+                logger='current',
+                level=logging.WARNING)
+            return module
+        return original(module, implementation)
+
+    convert_sync_batchnorm.__mmkd_plus__ = True  # type: ignore[attr-defined]
+    runner_mod.convert_sync_batchnorm = convert_sync_batchnorm
+    return True
+
+
+@_once
+def fix_kd_soft_ce_loss() -> bool:
+    """STACK #11: MMRazor's ``KDSoftCELoss`` needs mmcls.
+
+    It takes ``soft_cross_entropy`` from mmcls and, with only mmpretrain
+    installed, holds a placeholder that raises (``unexpected keyword
+    argument 'reduction'``) on the first forward. mmpretrain ships the same
+    function; we point the loss module at it.
+    """
+    import mmrazor.models.losses.kd_soft_ce_loss as kd_ce
+    from mmpretrain.models.losses.cross_entropy_loss import \
+        soft_cross_entropy
+    if kd_ce.soft_cross_entropy is soft_cross_entropy:
+        return False
+    kd_ce.soft_cross_entropy = soft_cross_entropy
+    return True
+
+
+def apply() -> List[str]:
+    """Apply every fix (idempotent). Returns the names of those that acted.
+
+    The order matters: the two import-time fixes run before anything
+    imports torchvision or ``mmrazor.models``.
+    """
+    stub_mmrazor_quantization()
+    define_torchvision_op_schemas()
+    allow_mmengine_checkpoint_globals()
+    fix_cpu_distributed_init()
+    fix_cpu_ddp_device_ids()
+    fix_cpu_sync_bn()
+    fix_set_module_inplace_false()
+    fix_kd_soft_ce_loss()
+    return applied_fixes()

@@ -1,0 +1,7 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+from .cifar import LocalCIFAR10, LocalCIFAR100
+from .digits import DigitsCIFAR, write_digits_cifar
+from .transforms import *  # noqa: F401,F403
+
+__all__ = ['LocalCIFAR10', 'LocalCIFAR100', 'DigitsCIFAR',
+           'write_digits_cifar']

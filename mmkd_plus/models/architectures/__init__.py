@@ -1,0 +1,3 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+from .backbones import *  # noqa: F401,F403
+from .connectors import *  # noqa: F401,F403
