@@ -1,2 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-__all__: list = []
+from .checked_single_teacher_distill import (CheckedSingleTeacherDistill,
+                                             load_teacher_checkpoint)
+
+__all__ = ['CheckedSingleTeacherDistill', 'load_teacher_checkpoint']

@@ -1,2 +1,9 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-__all__: list = []
+from .cc_loss import CCLoss
+from .fsp_loss import FSPLoss
+from .nst_loss import NSTLoss
+from .pkt_loss import PKTLoss
+from .sp_loss import SPLoss
+from .vid_loss import VIDLoss
+
+__all__ = ['CCLoss', 'FSPLoss', 'NSTLoss', 'PKTLoss', 'SPLoss', 'VIDLoss']

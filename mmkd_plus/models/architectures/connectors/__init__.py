@@ -1,2 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-__all__: list = []
+from .linear_embed_connector import LinearEmbedConnector
+from .vid_connector import VIDRegressorConnector
+
+__all__ = ['LinearEmbedConnector', 'VIDRegressorConnector']
