@@ -16,9 +16,11 @@ To run an upstream script unchanged (for example MMRazor's own
 ``tools/train.py``) with these fixes applied, see ``python -m mmkd_plus``.
 """
 import logging
+import os
 import sys
 import types
-from typing import Callable, Dict, List
+import warnings
+from typing import Any, Callable, Dict, List
 
 import torch
 
@@ -27,12 +29,16 @@ __all__ = [
     'stub_mmrazor_quantization', 'define_torchvision_op_schemas',
     'fix_set_module_inplace_false', 'allow_mmengine_checkpoint_globals',
     'fix_cpu_distributed_init', 'fix_cpu_ddp_device_ids',
-    'fix_cpu_sync_bn', 'fix_kd_soft_ce_loss'
+    'fix_cpu_sync_bn', 'fix_kd_soft_ce_loss', 'ORIGINALS', 'SKIP_ENV'
 ]
 
 TORCH2 = int(torch.__version__.split('.')[0]) >= 2
 
 _APPLIED: Dict[str, bool] = {}
+# what each fix replaced, so tests can show the upstream behaviour
+ORIGINALS: Dict[str, Any] = {}
+# comma-separated fix names to leave out (for showing an upstream bug)
+SKIP_ENV = 'MMKD_PLUS_COMPAT_SKIP'
 
 
 def _once(fn: Callable[[], bool]) -> Callable[[], bool]:
@@ -40,7 +46,9 @@ def _once(fn: Callable[[], bool]) -> Callable[[], bool]:
 
     def wrapper() -> bool:
         if fn.__name__ not in _APPLIED:
-            _APPLIED[fn.__name__] = bool(fn())
+            skipped = os.environ.get(SKIP_ENV, '').split(',')
+            _APPLIED[fn.__name__] = (fn.__name__ not in skipped
+                                     and bool(fn()))
         return _APPLIED[fn.__name__]
 
     wrapper.__name__ = fn.__name__
@@ -175,6 +183,8 @@ def fix_set_module_inplace_false() -> bool:
     from mmrazor.models.algorithms.base import BaseAlgorithm
     if BaseAlgorithm.set_module_inplace_false is _walk_set_inplace_false:
         return False
+    ORIGINALS['fix_set_module_inplace_false'] = \
+        BaseAlgorithm.set_module_inplace_false
     BaseAlgorithm.set_module_inplace_false = _walk_set_inplace_false
     return True
 
@@ -217,7 +227,9 @@ def allow_mmengine_checkpoint_globals() -> bool:
     add = getattr(torch.serialization, 'add_safe_globals', None)
     if add is None:  # torch < 2.4 loads everything anyway
         return False
-    add(_mmengine_checkpoint_globals())
+    allowed = _mmengine_checkpoint_globals()
+    ORIGINALS['allow_mmengine_checkpoint_globals'] = allowed
+    add(allowed)
     return True
 
 
@@ -247,6 +259,7 @@ def fix_cpu_distributed_init() -> bool:
         torch.distributed.init_process_group(backend='gloo', **kwargs)
 
     _init_dist_pytorch.__mmkd_plus__ = True  # type: ignore[attr-defined]
+    ORIGINALS['fix_cpu_distributed_init'] = original
     dist_utils._init_dist_pytorch = _init_dist_pytorch
     return True
 
@@ -279,6 +292,7 @@ def fix_cpu_ddp_device_ids() -> bool:
             **kwargs)
 
     __init__.__mmkd_plus__ = True  # type: ignore[attr-defined]
+    ORIGINALS['fix_cpu_ddp_device_ids'] = original
     MMDistributedDataParallel.__init__ = __init__
     return True
 
@@ -308,6 +322,7 @@ def fix_cpu_sync_bn() -> bool:
         return original(module, implementation)
 
     convert_sync_batchnorm.__mmkd_plus__ = True  # type: ignore[attr-defined]
+    ORIGINALS['fix_cpu_sync_bn'] = original
     runner_mod.convert_sync_batchnorm = convert_sync_batchnorm
     return True
 
@@ -326,6 +341,7 @@ def fix_kd_soft_ce_loss() -> bool:
         soft_cross_entropy
     if kd_ce.soft_cross_entropy is soft_cross_entropy:
         return False
+    ORIGINALS['fix_kd_soft_ce_loss'] = kd_ce.soft_cross_entropy
     kd_ce.soft_cross_entropy = soft_cross_entropy
     return True
 
@@ -334,8 +350,14 @@ def apply() -> List[str]:
     """Apply every fix (idempotent). Returns the names of those that acted.
 
     The order matters: the two import-time fixes run before anything
-    imports torchvision or ``mmrazor.models``.
+    imports torchvision or ``mmrazor.models``. Setting the environment
+    variable ``MMKD_PLUS_COMPAT_SKIP`` to comma-separated fix names leaves
+    those out, to see an upstream bug for oneself.
     """
+    # STACK #13: mmcv-lite has no compiled ops; classification never needs
+    # them, so mmcv's import-time warning about them is noise here.
+    warnings.filterwarnings(
+        'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
     stub_mmrazor_quantization()
     define_torchvision_op_schemas()
     allow_mmengine_checkpoint_globals()

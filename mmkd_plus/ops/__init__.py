@@ -1,2 +1,8 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-__all__: list = []
+"""Pure tensor operations (no registry): k-means for QuEST's vocabulary."""
+from .kmeans import (KMeansResult, assign, kmeans, kmeans_torch,
+                     squared_distances)
+
+__all__ = [
+    'KMeansResult', 'assign', 'kmeans', 'kmeans_torch', 'squared_distances'
+]

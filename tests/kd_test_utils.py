@@ -1,0 +1,61 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Helpers shared by the end-to-end tests: short runs on the digits."""
+import os
+import os.path as osp
+from typing import List, Optional
+
+from mmengine.config import Config
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+KD_DIGITS = osp.join(REPO, 'configs', 'baselines', 'kd',
+                     'kd_logits_resnet20_resnet8_1xb64_digits.py')
+TEACHER_DIGITS = osp.join(REPO, 'configs', 'teachers',
+                          'resnet20_1xb64_digits.py')
+STUDENT_DIGITS = osp.join(REPO, 'configs', 'teachers',
+                          'resnet8_1xb64_digits.py')
+
+
+def short_run_options(digits_root: str,
+                      work_dir: str,
+                      max_epochs: int = 2,
+                      num_train: int = 64,
+                      batch_size: int = 16,
+                      val: bool = False) -> List[str]:
+    """``--cfg-options`` for a short run on the first ``num_train`` digits.
+
+    Epoch-based, as the configs are: ``num_train / batch_size`` iterations
+    an epoch, a checkpoint every epoch, validation only at the end when
+    ``val`` is set.
+    """
+    return [
+        f'train_dataloader.dataset.data_root={digits_root}',
+        f'train_dataloader.dataset.indices={num_train}',
+        f'val_dataloader.dataset.data_root={digits_root}',
+        f'test_dataloader.dataset.data_root={digits_root}',
+        f'train_dataloader.batch_size={batch_size}',
+        f'train_cfg.max_epochs={max_epochs}',
+        f'train_cfg.val_interval={max_epochs if val else 10 ** 6}',
+        f'param_scheduler.T_max={max_epochs}',
+        'default_hooks.checkpoint.interval=1',
+        'default_hooks.checkpoint.max_keep_ckpts=10',
+        'default_hooks.logger.interval=1',
+        f'work_dir={work_dir}',
+    ]
+
+
+def load_short_cfg(config: str,
+                   digits_root: str,
+                   work_dir: str,
+                   extra: Optional[dict] = None,
+                   **kwargs) -> Config:
+    """Load ``config`` with :func:`short_run_options` (and ``extra``)."""
+    from mmengine.config import DictAction
+    cfg = Config.fromfile(config)
+    options = {}
+    for pair in short_run_options(digits_root, work_dir, **kwargs):
+        key, value = pair.split('=', 1)
+        options[key] = DictAction._parse_iterable(value)
+    options.update(extra or {})
+    cfg.merge_from_dict(options)
+    os.makedirs(work_dir, exist_ok=True)
+    return cfg

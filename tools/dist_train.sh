@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Distributed training with torchrun (MMEngine DDP). On machines with no GPU
+# it runs on CPUs with gloo, with no extra flag.
+#   bash tools/dist_train.sh CONFIG NPROC [train.py args...]
+# Multi-node: NNODES, NODE_RANK, MASTER_ADDR, PORT.
+set -euo pipefail
+if [ $# -lt 2 ]; then
+    echo "usage: $0 CONFIG NPROC [train.py args...]" >&2
+    exit 2
+fi
+CONFIG=$1
+NPROC=$2
+NNODES=${NNODES:-1}
+NODE_RANK=${NODE_RANK:-0}
+PORT=${PORT:-29500}
+MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
+PYTHON=${PYTHON:-python}
+
+PYTHONPATH="$(dirname "$0")/..${PYTHONPATH:+:$PYTHONPATH}" \
+"$PYTHON" -m torch.distributed.run \
+    --nnodes="$NNODES" \
+    --node_rank="$NODE_RANK" \
+    --master_addr="$MASTER_ADDR" \
+    --nproc_per_node="$NPROC" \
+    --master_port="$PORT" \
+    "$(dirname "$0")/train.py" \
+    "$CONFIG" \
+    --launcher pytorch "${@:3}"
