@@ -12,11 +12,13 @@ from . import compat
 
 compat.apply()
 
-from mmpretrain.utils import register_all_modules as _register_mmpretrain  # noqa: E402,E501
-from mmrazor.utils import register_all_modules as _register_mmrazor  # noqa: E402,E501
+import mmpretrain.utils  # noqa: E402
+import mmrazor.utils  # noqa: E402
 
-_register_mmpretrain(init_default_scope=False)
-_register_mmrazor(init_default_scope=False)
+# MMRazor's registries have no lazy `locations`: import its modules (and
+# mmpretrain's) so every class is registered, whoever launches the run
+mmpretrain.utils.register_all_modules(init_default_scope=False)
+mmrazor.utils.register_all_modules(init_default_scope=False)
 
 from . import datasets, engine, evaluation, models, ops  # noqa: E402,F401
 from .version import __version__  # noqa: E402

@@ -18,3 +18,20 @@ def digits_root(tmp_path_factory):
     root = tmp_path_factory.mktemp('data') / 'digits'
     write_digits_cifar(str(root))
     return str(root)
+
+
+@pytest.fixture(scope='session')
+def digits_teacher_ckpt(digits_root, tmp_path_factory):
+    """A resnet20 teacher trained briefly on the digits by tools/train.py."""
+    import sys
+    sys.path.insert(0, os.path.join(REPO_ROOT, 'tools'))
+    import train as train_tool
+    from kd_test_utils import TEACHER_DIGITS, short_run_options
+    work = str(tmp_path_factory.mktemp('teacher'))
+    train_tool.main([
+        TEACHER_DIGITS, '--cfg-options',
+        *short_run_options(digits_root, work, max_epochs=2, num_train=128)
+    ])
+    path = os.path.join(work, 'epoch_2.pth')
+    assert os.path.isfile(path)
+    return path

@@ -65,7 +65,8 @@ def test_quantizer_build_raises_clear_error():
                 type='mmrazor.TorchNativeQuantizer',
                 global_qconfig=dict(
                     w_observer=dict(type='mmrazor.PerChannelMinMaxObserver'),
-                    a_observer=dict(type='mmrazor.MovingAverageMinMaxObserver'),
+                    a_observer=dict(
+                        type='mmrazor.MovingAverageMinMaxObserver'),
                     w_fake_quant=dict(type='mmrazor.FakeQuantize'),
                     a_fake_quant=dict(type='mmrazor.FakeQuantize'),
                     w_qscheme=dict(qdtype='qint8', bit=8),
@@ -89,7 +90,7 @@ def test_torchvision_import_without_op_schemas():
     assert torch.equal(F.hflip(img), img.flip(-1))
 
 
-# STACK #2 (silent) -------------------------------------------------------------
+# STACK #2 (silent) ----------------------------------------------------------
 class _ConvBNReLU(nn.Module):
 
     def __init__(self):
@@ -180,7 +181,7 @@ def test_weights_only_load_of_mmengine_checkpoint():
         torch.load(io.BytesIO(stream.getvalue()), weights_only=True)
 
 
-# STACK #5, #6, #7 -------------------------------------------------------------
+# STACK #5, #6, #7 -----------------------------------------------------------
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))

@@ -15,7 +15,8 @@ import os.path as osp
 import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-import mmkd_plus  # noqa: E402,F401  (torch-2 fixes before any OpenMMLab import)
+# mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
+import mmkd_plus  # noqa: E402,F401
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402

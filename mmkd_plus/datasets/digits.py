@@ -86,7 +86,7 @@ def write_digits_cifar(data_root: str, overwrite: bool = False) -> str:
 class DigitsCIFAR(_LocalMixin, CIFAR10):
     """The scikit-learn digits in CIFAR-10 format (10 classes, 32×32×3).
 
-    1,437 training and 360 test images (a fixed stratified 80/20 split).
+    1,438 training and 359 test images (a fixed stratified 80/20 split).
     Create the files with ``python tools/dataset_converters/make_digits.py
     data/digits`` (``make demo`` and the tests do this).
 

@@ -7,8 +7,8 @@ import sys
 
 import pytest
 import torch
-from kd_test_utils import (KD_DIGITS, REPO, STUDENT_DIGITS, TEACHER_DIGITS,
-                           load_short_cfg, short_run_options)
+from kd_test_utils import (KD_DIGITS, REPO, STUDENT_DIGITS, load_short_cfg,
+                           short_run_options)
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 from mmengine.runner import Runner
@@ -20,19 +20,6 @@ import test as test_tool  # noqa: E402
 import train as train_tool  # noqa: E402
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope='module')
-def teacher_ckpt(digits_root, tmp_path_factory):
-    """A resnet20 teacher trained briefly through tools/train.py."""
-    work = str(tmp_path_factory.mktemp('teacher'))
-    train_tool.main([
-        TEACHER_DIGITS, '--cfg-options',
-        *short_run_options(digits_root, work, max_epochs=2, num_train=128)
-    ])
-    path = osp.join(work, 'epoch_2.pth')
-    assert osp.isfile(path)
-    return path
 
 
 @HOOKS.register_module(force=True)
@@ -63,7 +50,7 @@ class _SnapshotHook(Hook):
         _SnapshotHook.snapshots[-1].setdefault('first_iter', runner.iter)
 
 
-def test_kd_train_resume_continues_exactly(digits_root, teacher_ckpt,
+def test_kd_train_resume_continues_exactly(digits_root, digits_teacher_ckpt,
                                            tmp_path):
     work = str(tmp_path / 'kd')
     _SnapshotHook.snapshots = []
@@ -71,7 +58,8 @@ def test_kd_train_resume_continues_exactly(digits_root, teacher_ckpt,
     # a first run of 2 epochs (4 iterations each), checkpoint every epoch
     cfg = load_short_cfg(
         KD_DIGITS, digits_root, work, max_epochs=2,
-        extra={'model.teacher_ckpt': teacher_ckpt, 'custom_hooks': hook})
+        extra={'model.teacher_ckpt': digits_teacher_ckpt,
+               'custom_hooks': hook})
     Runner.from_cfg(cfg).train()
     ckpt_path = osp.join(work, 'epoch_2.pth')
     saved = torch.load(ckpt_path, map_location='cpu')
@@ -81,7 +69,8 @@ def test_kd_train_resume_continues_exactly(digits_root, teacher_ckpt,
     # student, teacher, optimizer and scheduler state, not from scratch
     cfg = load_short_cfg(
         KD_DIGITS, digits_root, work, max_epochs=3,
-        extra={'model.teacher_ckpt': teacher_ckpt, 'custom_hooks': hook})
+        extra={'model.teacher_ckpt': digits_teacher_ckpt,
+               'custom_hooks': hook})
     cfg.resume = True
     cfg.load_from = ckpt_path
     runner = Runner.from_cfg(cfg)
@@ -93,7 +82,8 @@ def test_kd_train_resume_continues_exactly(digits_root, teacher_ckpt,
     for key, value in saved['state_dict'].items():
         assert torch.equal(snap['state'][key], value), key
     # the teacher's weights in the checkpoint are those of teacher_ckpt
-    teacher = torch.load(teacher_ckpt, map_location='cpu')['state_dict']
+    teacher = torch.load(
+        digits_teacher_ckpt, map_location='cpu')['state_dict']
     for key, value in teacher.items():
         assert torch.equal(saved['state_dict']['teacher.' + key], value)
     saved_momentum = [
@@ -114,13 +104,14 @@ def test_kd_train_resume_continues_exactly(digits_root, teacher_ckpt,
     assert not torch.equal(first[key], snap['state'][key])
 
 
-def test_convert_and_test_student(digits_root, teacher_ckpt, tmp_path):
+def test_convert_and_test_student(digits_root, digits_teacher_ckpt,
+                                  tmp_path):
     work = str(tmp_path / 'kd')
     opts = short_run_options(digits_root, work, max_epochs=2, num_train=128,
                              val=True)
     train_tool.main([
-        KD_DIGITS, '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}',
-        *opts
+        KD_DIGITS, '--cfg-options',
+        f'model.teacher_ckpt={digits_teacher_ckpt}', *opts
     ])
     kd_ckpt = osp.join(work, 'epoch_2.pth')
     kd_json = str(tmp_path / 'kd.json')
@@ -143,13 +134,13 @@ def test_convert_and_test_student(digits_root, teacher_ckpt, tmp_path):
     assert osp.isfile(kd_json)
 
 
-def test_convert_rejects_plain_checkpoint(teacher_ckpt, tmp_path):
+def test_convert_rejects_plain_checkpoint(digits_teacher_ckpt, tmp_path):
     with pytest.raises(ValueError, match='not a distillation checkpoint'):
         convert_kd_ckpt_to_student.main(
-            [teacher_ckpt, str(tmp_path / 'x.pth')])
+            [digits_teacher_ckpt, str(tmp_path / 'x.pth')])
 
 
-def test_drop_in_with_mmrazor_train_script(digits_root, teacher_ckpt,
+def test_drop_in_with_mmrazor_train_script(digits_root, digits_teacher_ckpt,
                                            tmp_path):
     """MMRazor's own tools/train.py runs our config, unchanged."""
     import mmrazor
@@ -161,7 +152,8 @@ def test_drop_in_with_mmrazor_train_script(digits_root, teacher_ckpt,
     env = dict(os.environ, PYTHONPATH=REPO)
     proc = subprocess.run(
         [sys.executable, '-m', 'mmkd_plus', script, KD_DIGITS,
-         '--cfg-options', f'model.teacher_ckpt={teacher_ckpt}', *opts],
+         '--cfg-options', f'model.teacher_ckpt={digits_teacher_ckpt}',
+         *opts],
         capture_output=True, text=True, env=env, cwd=str(tmp_path),
         timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]

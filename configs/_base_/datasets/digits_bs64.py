@@ -1,6 +1,6 @@
 # The scikit-learn digits written in CIFAR-10 format (make demo / the tests
 # create them: python tools/dataset_converters/make_digits.py data/digits).
-# 1,437 train / 360 test images, 32x32x3, 10 classes. Random crop with
+# 1,438 train / 359 test images, 32x32x3, 10 classes. Random crop with
 # 4-pixel padding; no flip (digits are not mirror-symmetric).
 dataset_type = 'DigitsCIFAR'
 data_root = 'data/digits'

@@ -1,0 +1,44 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""tools/dist_train.sh: 2-process DDP on CPUs (torchrun, gloo)."""
+import os
+import os.path as osp
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+from kd_test_utils import KD_DIGITS, REPO, short_run_options
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_kd_config_trains_under_two_process_ddp(digits_root,
+                                                digits_teacher_ckpt,
+                                                tmp_path):
+    work = str(tmp_path / 'ddp')
+    opts = short_run_options(digits_root, work, max_epochs=2, num_train=64,
+                             batch_size=16)
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()),
+               OMP_NUM_THREADS='1')
+    proc = subprocess.run(
+        ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), KD_DIGITS, '2',
+         '--cfg-options', f'model.teacher_ckpt={digits_teacher_ckpt}',
+         *opts],
+        capture_output=True, text=True, env=env, cwd=str(tmp_path),
+        timeout=600)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-4000:]
+    assert 'Distributed training: True' in log
+    # 64 images, batch 16 per process, 2 processes: 2 iterations an epoch
+    assert 'Epoch(train) [2][2/2]' in log
+    assert 'Epoch(train) [1][3/' not in log
+    ckpt = torch.load(osp.join(work, 'epoch_2.pth'), map_location='cpu')
+    assert ckpt['meta']['iter'] == 4
+    assert any(k.startswith('architecture.') for k in ckpt['state_dict'])
