@@ -59,3 +59,21 @@ def load_short_cfg(config: str,
     cfg.merge_from_dict(options)
     os.makedirs(work_dir, exist_ok=True)
     return cfg
+
+
+def classifier_params(backbone: dict, in_channels: int,
+                      num_classes: int = 100) -> int:
+    """Parameters of an ``ImageClassifier`` around ``backbone``, with global
+    average pooling and a ``num_classes``-way linear head (how the papers'
+    tables count a network)."""
+    from mmpretrain.registry import MODELS
+    model = MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=backbone,
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='LinearClsHead',
+                num_classes=num_classes,
+                in_channels=in_channels)))
+    return sum(p.numel() for p in model.parameters())

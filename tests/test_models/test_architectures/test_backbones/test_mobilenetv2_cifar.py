@@ -3,23 +3,11 @@ from contextlib import ExitStack
 
 import pytest
 import torch
-from mmpretrain.registry import MODELS
+from kd_test_utils import classifier_params
 from mmrazor.models.task_modules import ModuleOutputsRecorder
 
 from mmkd_plus.models.architectures.backbones import CIFARMobileNetV2
 
-
-def _num_params(backbone: dict, in_channels: int) -> int:
-    """Parameters of the 100-class classifier built around ``backbone``."""
-    model = MODELS.build(
-        dict(
-            type='ImageClassifier',
-            backbone=backbone,
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(
-                type='LinearClsHead', num_classes=100,
-                in_channels=in_channels)))
-    return sum(p.numel() for p in model.parameters())
 
 
 STAGE_SHAPES = [(8, 16, 16), (12, 16, 16), (16, 8, 8), (32, 4, 4),
@@ -28,7 +16,7 @@ STAGE_SHAPES = [(8, 16, 16), (12, 16, 16), (16, 8, 8), (32, 4, 4),
 
 def test_param_count_matches_quest_table():
     # QuEST supplement, Table 1: MobileNetV2 0.81M
-    n = _num_params(dict(type='CIFARMobileNetV2'), 1280)
+    n = classifier_params(dict(type='CIFARMobileNetV2'), 1280)
     assert round(n / 1e6, 2) == 0.81
     assert n == 812_836
 
@@ -38,8 +26,8 @@ def test_param_count_matches_quest_table():
     (dict(type='CIFARBottleneckResNet', depth=50), 96.57),
 ])
 def test_compression_matches_quest_table(teacher, compression):
-    t = _num_params(teacher, 512 if teacher['type'] == 'CIFARVGG' else 2048)
-    n = _num_params(dict(type='CIFARMobileNetV2'), 1280)
+    t = classifier_params(teacher, 512 if teacher['type'] == 'CIFARVGG' else 2048)
+    n = classifier_params(dict(type='CIFARMobileNetV2'), 1280)
     assert abs(100 * (1 - n / t) - compression) < 0.005
 
 

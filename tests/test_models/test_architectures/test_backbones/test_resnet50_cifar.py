@@ -3,24 +3,12 @@ from contextlib import ExitStack
 
 import pytest
 import torch
-from mmpretrain.registry import MODELS
+from kd_test_utils import classifier_params
 from mmrazor.models.task_modules import (ModuleInputsRecorder,
                                          ModuleOutputsRecorder)
 
 from mmkd_plus.models.architectures.backbones import CIFARBottleneckResNet
 
-
-def _num_params(backbone: dict, in_channels: int) -> int:
-    """Parameters of the 100-class classifier built around ``backbone``."""
-    model = MODELS.build(
-        dict(
-            type='ImageClassifier',
-            backbone=backbone,
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(
-                type='LinearClsHead', num_classes=100,
-                in_channels=in_channels)))
-    return sum(p.numel() for p in model.parameters())
 
 
 STAGE_SHAPES = [(256, 32, 32), (512, 16, 16), (1024, 8, 8), (2048, 4, 4)]
@@ -28,7 +16,7 @@ STAGE_SHAPES = [(256, 32, 32), (512, 16, 16), (1024, 8, 8), (2048, 4, 4)]
 
 def test_param_count_matches_quest_table():
     # QuEST supplement, Table 1: ResNet50 23.7M
-    n = _num_params(dict(type='CIFARBottleneckResNet', depth=50), 2048)
+    n = classifier_params(dict(type='CIFARBottleneckResNet', depth=50), 2048)
     assert round(n / 1e6, 1) == 23.7
     assert n == 23_705_252
 

@@ -3,25 +3,13 @@ from contextlib import ExitStack
 
 import pytest
 import torch
-from mmpretrain.registry import MODELS
+from kd_test_utils import classifier_params
 from mmrazor.models.task_modules import (ModuleInputsRecorder,
                                          ModuleOutputsRecorder)
 
 from mmkd_plus.models.architectures.backbones import (CIFARShuffleNetV1,
                                                       CIFARShuffleNetV2)
 
-
-def _num_params(backbone: dict, in_channels: int) -> int:
-    """Parameters of the 100-class classifier built around ``backbone``."""
-    model = MODELS.build(
-        dict(
-            type='ImageClassifier',
-            backbone=backbone,
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(
-                type='LinearClsHead', num_classes=100,
-                in_channels=in_channels)))
-    return sum(p.numel() for p in model.parameters())
 
 
 def _record(net, outputs=(), inputs=()):
@@ -48,10 +36,10 @@ def _record(net, outputs=(), inputs=()):
 
 def test_param_count_matches_quest_table():
     # QuEST supplement, Table 1: ShuffleNetV1 0.95M, ShuffleNetV2 1.36M
-    v1 = _num_params(dict(type='CIFARShuffleNetV1'), 960)
+    v1 = classifier_params(dict(type='CIFARShuffleNetV1'), 960)
     assert round(v1 / 1e6, 2) == 0.95
     assert v1 == 949_258
-    v2 = _num_params(dict(type='CIFARShuffleNetV2'), 1024)
+    v2 = classifier_params(dict(type='CIFARShuffleNetV2'), 1024)
     assert round(v2 / 1e6, 2) == 1.36
     assert v2 == 1_355_528
 
@@ -66,11 +54,11 @@ def test_param_count_matches_quest_table():
 ])
 def test_compression_matches_quest_table(teacher, in_ch, student,
                                          compression):
-    t = _num_params(teacher, in_ch)
+    t = classifier_params(teacher, in_ch)
     if student == 'v1':
-        n = _num_params(dict(type='CIFARShuffleNetV1'), 960)
+        n = classifier_params(dict(type='CIFARShuffleNetV1'), 960)
     else:
-        n = _num_params(dict(type='CIFARShuffleNetV2'), 1024)
+        n = classifier_params(dict(type='CIFARShuffleNetV2'), 1024)
     assert abs(100 * (1 - n / t) - compression) < 0.005
 
 

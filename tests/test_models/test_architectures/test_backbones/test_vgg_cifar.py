@@ -3,31 +3,19 @@ from contextlib import ExitStack
 
 import pytest
 import torch
-from mmpretrain.registry import MODELS
+from kd_test_utils import classifier_params
 from mmrazor.models.task_modules import ModuleOutputsRecorder
 
 from mmkd_plus.models.architectures.backbones import CIFARVGG
 
 
-def _num_params(backbone: dict, in_channels: int) -> int:
-    """Parameters of the 100-class classifier built around ``backbone``."""
-    model = MODELS.build(
-        dict(
-            type='ImageClassifier',
-            backbone=backbone,
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(
-                type='LinearClsHead', num_classes=100,
-                in_channels=in_channels)))
-    return sum(p.numel() for p in model.parameters())
-
 
 def test_param_count_matches_quest_table():
     # QuEST supplement, Table 1: VGG13 9.46M, VGG8 3.96M
-    vgg13 = _num_params(dict(type='CIFARVGG', depth=13), 512)
+    vgg13 = classifier_params(dict(type='CIFARVGG', depth=13), 512)
     assert round(vgg13 / 1e6, 2) == 9.46
     assert vgg13 == 9_462_180
-    vgg8 = _num_params(dict(type='CIFARVGG', depth=8), 512)
+    vgg8 = classifier_params(dict(type='CIFARVGG', depth=8), 512)
     assert vgg8 == 3_965_028
     # 3.965028M is printed 3.96M (truncated, not rounded); the table's
     # compression ratios below pin the exact count, which is the
@@ -36,9 +24,9 @@ def test_param_count_matches_quest_table():
 
 
 def test_compression_matches_quest_table():
-    vgg13 = _num_params(dict(type='CIFARVGG', depth=13), 512)
-    vgg8 = _num_params(dict(type='CIFARVGG', depth=8), 512)
-    resnet50 = _num_params(dict(type='CIFARBottleneckResNet', depth=50), 2048)
+    vgg13 = classifier_params(dict(type='CIFARVGG', depth=13), 512)
+    vgg8 = classifier_params(dict(type='CIFARVGG', depth=8), 512)
+    resnet50 = classifier_params(dict(type='CIFARBottleneckResNet', depth=50), 2048)
     assert abs(100 * (1 - vgg8 / vgg13) - 58.10) < 0.005
     assert abs(100 * (1 - vgg8 / resnet50) - 83.27) < 0.005
 
@@ -46,7 +34,7 @@ def test_compression_matches_quest_table():
 @pytest.mark.parametrize('depth,exact', [(11, 9_277_284), (16, 14_774_436),
                                          (19, 20_086_692)])
 def test_param_count_other_depths(depth, exact):
-    assert _num_params(dict(type='CIFARVGG', depth=depth), 512) == exact
+    assert classifier_params(dict(type='CIFARVGG', depth=depth), 512) == exact
 
 
 @pytest.mark.parametrize('depth', [8, 11, 13, 16, 19])

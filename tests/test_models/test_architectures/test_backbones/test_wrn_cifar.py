@@ -3,23 +3,11 @@ from contextlib import ExitStack
 
 import pytest
 import torch
-from mmpretrain.registry import MODELS
+from kd_test_utils import classifier_params
 from mmrazor.models.task_modules import ModuleOutputsRecorder
 
 from mmkd_plus.models.architectures.backbones import CIFARWideResNet
 
-
-def _num_params(backbone: dict, in_channels: int) -> int:
-    """Parameters of the 100-class classifier built around ``backbone``."""
-    model = MODELS.build(
-        dict(
-            type='ImageClassifier',
-            backbone=backbone,
-            neck=dict(type='GlobalAveragePooling'),
-            head=dict(
-                type='LinearClsHead', num_classes=100,
-                in_channels=in_channels)))
-    return sum(p.numel() for p in model.parameters())
 
 
 # depth, widen factor, exact count, count printed in the QuEST supplement
@@ -34,7 +22,7 @@ WRN_COUNTS = [
 
 @pytest.mark.parametrize('depth,widen,exact,printed', WRN_COUNTS)
 def test_param_count_matches_quest_table(depth, widen, exact, printed):
-    n = _num_params(
+    n = classifier_params(
         dict(type='CIFARWideResNet', depth=depth, widen_factor=widen),
         64 * widen)
     assert round(n / 1e6, 2) == printed
@@ -44,10 +32,10 @@ def test_param_count_matches_quest_table(depth, widen, exact, printed):
 @pytest.mark.parametrize('student,compression', [((16, 2), 68.81),
                                                  ((40, 1), 74.73)])
 def test_compression_matches_quest_table(student, compression):
-    teacher = _num_params(
+    teacher = classifier_params(
         dict(type='CIFARWideResNet', depth=40, widen_factor=2), 128)
     depth, widen = student
-    n = _num_params(
+    n = classifier_params(
         dict(type='CIFARWideResNet', depth=depth, widen_factor=widen),
         64 * widen)
     assert abs(100 * (1 - n / teacher) - compression) < 0.005

@@ -1,0 +1,12 @@
+# vgg8: CIFAR VGG-8 with batch norm (RepDistiller's vgg8_bn), 100 classes.
+model = dict(
+    type='ImageClassifier',
+    backbone=dict(
+        type='CIFARVGG', depth=8, out_indices=(4, )),
+    neck=dict(type='GlobalAveragePooling'),
+    head=dict(
+        type='LinearClsHead',
+        num_classes=100,
+        in_channels=512,
+        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+        topk=(1, 5)))
