@@ -8,7 +8,27 @@ os.environ.setdefault('OMP_NUM_THREADS', '2')
 
 import mmkd_plus  # noqa: E402,F401
 
+_SCOPES_AT_START = dict(
+    __import__('mmengine.registry').registry.DefaultScope._instance_dict)
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(autouse=True)
+def _isolate_default_scope():
+    """Undo the default scope a test's Runner leaves behind.
+
+    A Runner makes its config's ``default_scope`` the current one for the
+    whole process, and registries then build in that scope: a later test
+    building ``dict(type='NSTLoss')`` through MMRazor's registry would look
+    in mmpretrain's. Each test (and what follows it) starts with the scopes
+    of the session's start, whatever a fixture's Runner left.
+    """
+    from mmengine.registry import DefaultScope
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(_SCOPES_AT_START)
+    yield
+    DefaultScope._instance_dict.clear()
+    DefaultScope._instance_dict.update(_SCOPES_AT_START)
 
 
 @pytest.fixture(scope='session')

@@ -12,6 +12,24 @@ layers = dict(
     stages=dict(
         student=['backbone.layer1', 'backbone.layer2', 'backbone.layer3'],
         teacher=['backbone.layer1', 'backbone.layer2', 'backbone.layer3']),
+    # FitNet's hint: RepDistiller's hint_layer=2, feat[2]
+    hint=dict(student='backbone.layer2', teacher='backbone.layer2'),
+    # pre-activation stage outputs (AB, OFD); record the modules with
+    # the named recorder (ModuleInputs: the input of the stage's last
+    # act_out ReLU; ModuleOutputs: a BN, or a block that ends in one)
+    preact=dict(
+        student=[
+            'backbone.layer1.0.act_out',
+            'backbone.layer2.0.act_out',
+            'backbone.layer3.0.act_out',
+        ],
+        teacher=[
+            'backbone.layer1.2.act_out',
+            'backbone.layer2.2.act_out',
+            'backbone.layer3.2.act_out',
+        ],
+        student_recorder='ModuleInputs',
+        teacher_recorder='ModuleInputs'),
     # QuEST: the last stage, 8x8 on both sides
     quest=dict(student='backbone.layer3', teacher='backbone.layer3'),
 )
