@@ -21,7 +21,7 @@ TORCH_PINS := torch==2.13.0 torchvision==0.28.0
 EXTRAS ?= cpu,tests
 PYTEST_ARGS ?=
 
-.PHONY: install demo test clean
+.PHONY: install demo test lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(ENV_DIR)
@@ -38,6 +38,11 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m pip install --quiet flake8 isort yapf
+	$(PY) -m flake8 mmkd_plus tools tests
+	$(PY) -m isort --check-only --diff mmkd_plus tools tests
 
 clean:
 	rm -rf work_dirs .pytest_cache

@@ -337,8 +337,7 @@ def fix_kd_soft_ce_loss() -> bool:
     function; we point the loss module at it.
     """
     import mmrazor.models.losses.kd_soft_ce_loss as kd_ce
-    from mmpretrain.models.losses.cross_entropy_loss import \
-        soft_cross_entropy
+    from mmpretrain.models.losses.cross_entropy_loss import soft_cross_entropy
     if kd_ce.soft_cross_entropy is soft_cross_entropy:
         return False
     ORIGINALS['fix_kd_soft_ce_loss'] = kd_ce.soft_cross_entropy

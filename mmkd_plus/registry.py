@@ -8,8 +8,7 @@ into mmpretrain's, where mmpretrain's ``ImageClassifier`` and data pipeline
 look them up. MMRazor's registries are children of MMEngine's, and
 mmpretrain's too, so both scopes find everything through their parent.
 """
-from mmpretrain.registry import DATASETS
-from mmpretrain.registry import METRICS
+from mmpretrain.registry import DATASETS, METRICS
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmpretrain.registry import TRANSFORMS
 from mmrazor.registry import HOOKS, LOOPS, MODELS, TASK_UTILS

@@ -43,10 +43,8 @@ def digits_root(tmp_path_factory):
 @pytest.fixture(scope='session')
 def digits_teacher_ckpt(digits_root, tmp_path_factory):
     """A resnet20 teacher trained briefly on the digits by tools/train.py."""
-    import sys
-    sys.path.insert(0, os.path.join(REPO_ROOT, 'tools'))
-    import train as train_tool
-    from kd_test_utils import TEACHER_DIGITS, short_run_options
+    from kd_test_utils import TEACHER_DIGITS, load_tool, short_run_options
+    train_tool = load_tool('train.py')
     work = str(tmp_path_factory.mktemp('teacher'))
     train_tool.main([
         TEACHER_DIGITS, '--cfg-options',

@@ -77,3 +77,15 @@ def classifier_params(backbone: dict, in_channels: int,
                 num_classes=num_classes,
                 in_channels=in_channels)))
     return sum(p.numel() for p in model.parameters())
+
+
+def load_tool(relpath: str):
+    """Import a script of ``tools/`` by path (``tools/test.py`` would
+    otherwise clash with Python's own ``test`` package)."""
+    import importlib.util
+    path = osp.join(REPO, 'tools', relpath)
+    name = 'mmkd_plus_tool_' + relpath.replace('/', '_')[:-len('.py')]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

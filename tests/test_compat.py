@@ -47,8 +47,7 @@ def test_mmrazor_models_import_fails_without_stub():
 
 
 def test_quantization_raises_one_clear_error():
-    from mmrazor.structures.quantization import (BackendConfigs,
-                                                 QConfigHandler)
+    from mmrazor.structures.quantization import BackendConfigs, QConfigHandler
     with pytest.raises(compat.QuantizationUnavailableError,
                        match='quantization .*does not work on PyTorch'):
         QConfigHandler(dict(w_qscheme=dict(), a_qscheme=dict()))

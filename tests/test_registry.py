@@ -10,6 +10,7 @@ import importlib
 import pytest
 from mmpretrain.registry import DATASETS as PRETRAIN_DATASETS
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+from mmrazor.registry import HOOKS as RAZOR_HOOKS
 from mmrazor.registry import MODELS as RAZOR_MODELS
 
 import mmkd_plus
@@ -19,15 +20,16 @@ WHERE = [
     ('mmkd_plus.models.architectures.connectors', RAZOR_MODELS),
     ('mmkd_plus.models.algorithms', RAZOR_MODELS),
     ('mmkd_plus.models.architectures.backbones', PRETRAIN_MODELS),
+    ('mmkd_plus.engine.hooks', RAZOR_HOOKS),
 ]
 
 
-@pytest.mark.parametrize('package,registry', WHERE,
-                         ids=[w[0] for w in WHERE])
+@pytest.mark.parametrize('package,registry', WHERE, ids=[w[0] for w in WHERE])
 def test_every_exported_class_is_registered(package, registry):
     module = importlib.import_module(package)
-    classes = [n for n in module.__all__ if isinstance(getattr(module, n),
-                                                        type)]
+    classes = [
+        n for n in module.__all__ if isinstance(getattr(module, n), type)
+    ]
     assert classes, package
     for name in classes:
         assert registry.get(name) is getattr(module, name), name
@@ -36,8 +38,7 @@ def test_every_exported_class_is_registered(package, registry):
 def test_datasets_registered_in_mmpretrain():
     for name in ('LocalCIFAR10', 'LocalCIFAR100', 'LocalImageNet',
                  'DigitsCIFAR'):
-        assert PRETRAIN_DATASETS.get(name) is getattr(mmkd_plus.datasets,
-                                                       name)
+        assert PRETRAIN_DATASETS.get(name) is getattr(mmkd_plus.datasets, name)
 
 
 def test_upstream_classes_registered_on_import():

@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+# isort:skip_file  (mmkd_plus must be imported before OpenMMLab)
 """The demo: train a teacher and distil students on the bundled digits.
 
     python tools/demo.py [--work-dir work_dirs/demo] [--only NAME ...]

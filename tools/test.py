@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+# isort:skip_file  (mmkd_plus must be imported before OpenMMLab)
 """Evaluate a checkpoint on a config's test set.
 
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]

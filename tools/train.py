@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+# isort:skip_file  (mmkd_plus must be imported before OpenMMLab)
 """Train a model (a teacher, a student, or a distillation) from a config.
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [auto|PATH]]

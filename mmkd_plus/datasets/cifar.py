@@ -2,7 +2,7 @@
 """CIFAR datasets that read local files only, and say clearly what is
 missing."""
 import os.path as osp
-from typing import List, Optional
+from typing import List
 
 from mmpretrain.datasets import CIFAR10, CIFAR100
 from mmpretrain.datasets.utils import check_md5

@@ -8,16 +8,15 @@ import sys
 import pytest
 import torch
 from kd_test_utils import (KD_DIGITS, REPO, STUDENT_DIGITS, load_short_cfg,
-                           short_run_options)
+                           load_tool, short_run_options)
 from mmengine.hooks import Hook
 from mmengine.registry import HOOKS
 from mmengine.runner import Runner
 
-sys.path.insert(0, osp.join(REPO, 'tools'))
-sys.path.insert(0, osp.join(REPO, 'tools', 'model_converters'))
-import convert_kd_ckpt_to_student  # noqa: E402
-import test as test_tool  # noqa: E402
-import train as train_tool  # noqa: E402
+train_tool = load_tool('train.py')
+test_tool = load_tool('test.py')
+convert_kd_ckpt_to_student = load_tool(
+    'model_converters/convert_kd_ckpt_to_student.py')
 
 pytestmark = pytest.mark.slow
 

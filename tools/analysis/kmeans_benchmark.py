@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+# isort:skip_file  (mmkd_plus must be imported before OpenMMLab)
 """Time k-means backends (FAISS, pure torch, scikit-learn) on one data set.
 
 All backends cluster the same seeded random features (standard normal, or

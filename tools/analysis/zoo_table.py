@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+# isort:skip_file  (mmkd_plus must be imported before OpenMMLab)
 """Print the parameter count and FLOPs of every CIFAR model config.
 
 Builds each ``configs/_base_/models/*_cifar.py`` classifier (100 classes)

@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+# isort:skip_file  (mmkd_plus must be imported before OpenMMLab)
 """Write the scikit-learn digits as a CIFAR-10-format dataset.
 
 Usage: python tools/dataset_converters/make_digits.py [DATA_ROOT]

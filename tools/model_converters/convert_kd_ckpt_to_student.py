@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+# isort:skip_file  (mmkd_plus must be imported before OpenMMLab)
 """Turn a distillation checkpoint into a plain checkpoint of the student.
 
     python tools/model_converters/convert_kd_ckpt_to_student.py \

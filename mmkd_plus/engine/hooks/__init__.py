@@ -1,2 +1,4 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-__all__: list = []
+from .quest_vocabulary_hook import QuESTVocabularyHook
+
+__all__ = ['QuESTVocabularyHook']

@@ -3,7 +3,10 @@ from .cc_loss import CCLoss
 from .fsp_loss import FSPLoss
 from .nst_loss import NSTLoss
 from .pkt_loss import PKTLoss
+from .quest_loss import QuESTLoss
 from .sp_loss import SPLoss
 from .vid_loss import VIDLoss
 
-__all__ = ['CCLoss', 'FSPLoss', 'NSTLoss', 'PKTLoss', 'SPLoss', 'VIDLoss']
+__all__ = [
+    'QuESTLoss', 'CCLoss', 'FSPLoss', 'NSTLoss', 'PKTLoss', 'SPLoss', 'VIDLoss'
+]

@@ -18,7 +18,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmkd_plus.registry import PRETRAIN_MODELS
-from .resnet_cifar import CIFARResNet
+from .utils import KAIMING_INIT, check_out_indices
 
 __all__ = ['InvertedResidual', 'CIFARMobileNetV2']
 
@@ -123,10 +123,7 @@ class CIFARMobileNetV2(BaseModule):
                  widen_factor: float = 0.5,
                  expand_ratio: int = 6,
                  out_indices: Sequence[int] = (7, ),
-                 init_cfg=(dict(type='Kaiming', layer='Conv2d',
-                                mode='fan_out', nonlinearity='relu'),
-                           dict(type='Constant', val=1,
-                                layer=['_BatchNorm']))):
+                 init_cfg=KAIMING_INIT):
         super().__init__(init_cfg=list(init_cfg) if init_cfg else None)
         if (isinstance(widen_factor, bool)
                 or not isinstance(widen_factor, (int, float))
@@ -141,7 +138,7 @@ class CIFARMobileNetV2(BaseModule):
                              f'positive int, got expand_ratio={expand_ratio}')
         self.widen_factor = widen_factor
         self.expand_ratio = expand_ratio
-        self.out_indices = CIFARResNet._check_out_indices(out_indices, 8)
+        self.out_indices = check_out_indices(out_indices, 8)
 
         in_ch = int(32 * widen_factor)
         self.conv1 = _conv_bn_relu(3, in_ch, 3, 2)

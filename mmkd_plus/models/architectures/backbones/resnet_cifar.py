@@ -14,6 +14,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmkd_plus.registry import PRETRAIN_MODELS
+from .utils import KAIMING_INIT, check_out_indices
 
 __all__ = ['CIFARBasicBlock', 'CIFARResNet']
 
@@ -83,15 +84,11 @@ class CIFARResNet(BaseModule):
         [(2, 16, 32, 32), (2, 32, 16, 16), (2, 64, 8, 8)]
     """
 
-
     def __init__(self,
                  depth: int,
                  widths: Sequence[int] = (16, 16, 32, 64),
                  out_indices: Sequence[int] = (2, ),
-                 init_cfg=(dict(type='Kaiming', layer='Conv2d',
-                                mode='fan_out', nonlinearity='relu'),
-                           dict(type='Constant', val=1,
-                                layer=['_BatchNorm']))):
+                 init_cfg=KAIMING_INIT):
         super().__init__(init_cfg=list(init_cfg) if init_cfg else None)
         if depth < 8 or (depth - 2) % 6 != 0:
             raise ValueError(
@@ -103,7 +100,7 @@ class CIFARResNet(BaseModule):
         num_blocks = (depth - 2) // 6
         self.depth = depth
         self.widths = tuple(widths)
-        self.out_indices = self._check_out_indices(out_indices, 3)
+        self.out_indices = check_out_indices(out_indices, 3)
 
         self.conv1 = nn.Conv2d(3, widths[0], 3, 1, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(widths[0])
@@ -117,21 +114,6 @@ class CIFARResNet(BaseModule):
                 in_ch = out_ch
             self.add_module(f'layer{i + 1}', nn.Sequential(*blocks))
         self.out_channels = tuple(widths[1:])
-
-    @staticmethod
-    def _check_out_indices(out_indices: Sequence[int],
-                           num_stages: int) -> Tuple[int, ...]:
-        if isinstance(out_indices, int):
-            out_indices = (out_indices, )
-        result = []
-        for idx in out_indices:
-            real = idx + num_stages if idx < 0 else idx
-            if not 0 <= real < num_stages:
-                raise ValueError(
-                    f'out_indices: {idx} is not a stage index; valid are '
-                    f'0..{num_stages - 1} (or negative from the end)')
-            result.append(real)
-        return tuple(result)
 
     def forward(self, x: Tensor) -> Tuple[Tensor, ...]:
         x = self.relu(self.bn1(self.conv1(x)))

@@ -22,7 +22,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmkd_plus.registry import PRETRAIN_MODELS
-from .resnet_cifar import CIFARResNet
+from .utils import check_out_indices
 
 __all__ = [
     'ChannelShuffle', 'ShuffleV1Block', 'ShuffleV2Block', 'ShuffleV2DownBlock',
@@ -153,7 +153,7 @@ class CIFARShuffleNetV1(BaseModule):
                 f'CIFARShuffleNetV1: groups must be one of '
                 f'{sorted(self.arch_settings)}, got groups={groups}')
         self.groups = groups
-        self.out_indices = CIFARResNet._check_out_indices(out_indices, 3)
+        self.out_indices = check_out_indices(out_indices, 3)
 
         self.conv1 = nn.Conv2d(3, 24, 1, bias=False)
         self.bn1 = nn.BatchNorm2d(24)
@@ -321,7 +321,7 @@ class CIFARShuffleNetV2(BaseModule):
                 f'CIFARShuffleNetV2: net_size must be one of '
                 f'{sorted(self.arch_settings)}, got net_size={net_size}')
         self.net_size = net_size
-        self.out_indices = CIFARResNet._check_out_indices(out_indices, 4)
+        self.out_indices = check_out_indices(out_indices, 4)
 
         widths = self.arch_settings[net_size]
         self.conv1 = nn.Conv2d(3, 24, 1, bias=False)

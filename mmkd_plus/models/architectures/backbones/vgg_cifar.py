@@ -19,7 +19,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmkd_plus.registry import PRETRAIN_MODELS
-from .resnet_cifar import CIFARResNet
+from .utils import KAIMING_INIT, check_out_indices
 
 __all__ = ['CIFARVGG']
 
@@ -87,17 +87,14 @@ class CIFARVGG(BaseModule):
     def __init__(self,
                  depth: int,
                  out_indices: Sequence[int] = (4, ),
-                 init_cfg=(dict(type='Kaiming', layer='Conv2d',
-                                mode='fan_out', nonlinearity='relu'),
-                           dict(type='Constant', val=1,
-                                layer=['_BatchNorm']))):
+                 init_cfg=KAIMING_INIT):
         super().__init__(init_cfg=list(init_cfg) if init_cfg else None)
         if depth not in self.arch_settings:
             raise ValueError(
                 f'CIFARVGG: depth must be one of '
                 f'{sorted(self.arch_settings)}, got depth={depth}')
         self.depth = depth
-        self.out_indices = CIFARResNet._check_out_indices(out_indices, 5)
+        self.out_indices = check_out_indices(out_indices, 5)
 
         in_ch = 3
         for i, widths in enumerate(self.arch_settings[depth]):

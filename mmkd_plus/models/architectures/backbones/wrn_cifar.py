@@ -18,7 +18,7 @@ from mmengine.model import BaseModule
 from torch import Tensor
 
 from mmkd_plus.registry import PRETRAIN_MODELS
-from .resnet_cifar import CIFARResNet
+from .utils import KAIMING_INIT, check_out_indices
 
 __all__ = ['WideBasicBlock', 'CIFARWideResNet']
 
@@ -119,10 +119,7 @@ class CIFARWideResNet(BaseModule):
                  widen_factor: int = 1,
                  dropout: float = 0.0,
                  out_indices: Sequence[int] = (2, ),
-                 init_cfg=(dict(type='Kaiming', layer='Conv2d',
-                                mode='fan_out', nonlinearity='relu'),
-                           dict(type='Constant', val=1,
-                                layer=['_BatchNorm']))):
+                 init_cfg=KAIMING_INIT):
         super().__init__(init_cfg=list(init_cfg) if init_cfg else None)
         if depth < 10 or (depth - 4) % 6 != 0:
             raise ValueError(
@@ -138,7 +135,7 @@ class CIFARWideResNet(BaseModule):
         num_blocks = (depth - 4) // 6
         self.depth = depth
         self.widen_factor = widen_factor
-        self.out_indices = CIFARResNet._check_out_indices(out_indices, 3)
+        self.out_indices = check_out_indices(out_indices, 3)
 
         widths = (16 * widen_factor, 32 * widen_factor, 64 * widen_factor)
         self.conv1 = nn.Conv2d(3, 16, 3, 1, 1, bias=False)

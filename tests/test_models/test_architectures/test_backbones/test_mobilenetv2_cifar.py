@@ -8,10 +8,8 @@ from mmrazor.models.task_modules import ModuleOutputsRecorder
 
 from mmkd_plus.models.architectures.backbones import CIFARMobileNetV2
 
-
-
-STAGE_SHAPES = [(8, 16, 16), (12, 16, 16), (16, 8, 8), (32, 4, 4),
-                (48, 4, 4), (80, 2, 2), (160, 2, 2), (1280, 2, 2)]
+STAGE_SHAPES = [(8, 16, 16), (12, 16, 16), (16, 8, 8), (32, 4, 4), (48, 4, 4),
+                (80, 2, 2), (160, 2, 2), (1280, 2, 2)]
 
 
 def test_param_count_matches_quest_table():
@@ -26,7 +24,8 @@ def test_param_count_matches_quest_table():
     (dict(type='CIFARBottleneckResNet', depth=50), 96.57),
 ])
 def test_compression_matches_quest_table(teacher, compression):
-    t = classifier_params(teacher, 512 if teacher['type'] == 'CIFARVGG' else 2048)
+    t = classifier_params(teacher,
+                          512 if teacher['type'] == 'CIFARVGG' else 2048)
     n = classifier_params(dict(type='CIFARMobileNetV2'), 1280)
     assert abs(100 * (1 - n / t) - compression) < 0.005
 
@@ -44,8 +43,7 @@ def test_stage_shapes():
 def test_widen_factor():
     net = CIFARMobileNetV2(widen_factor=1.0, out_indices=(6, 7))
     outs = net(torch.rand(2, 3, 32, 32))
-    assert [tuple(o.shape) for o in outs] == [(2, 320, 2, 2),
-                                              (2, 1280, 2, 2)]
+    assert [tuple(o.shape) for o in outs] == [(2, 320, 2, 2), (2, 1280, 2, 2)]
     wide = CIFARMobileNetV2(widen_factor=1.5)
     assert wide.out_channels[-1] == 1920
 

@@ -9,8 +9,6 @@ from mmrazor.models.task_modules import (ModuleInputsRecorder,
 
 from mmkd_plus.models.architectures.backbones import CIFARBottleneckResNet
 
-
-
 STAGE_SHAPES = [(256, 32, 32), (512, 16, 16), (1024, 8, 8), (2048, 4, 4)]
 
 
@@ -28,16 +26,14 @@ def test_stage_shapes():
     assert [tuple(o.shape) for o in outs] == [(2, ) + s for s in STAGE_SHAPES]
     default = CIFARBottleneckResNet()(torch.rand(2, 3, 32, 32))
     assert [tuple(o.shape) for o in default] == [(2, 2048, 4, 4)]
-    assert [len(getattr(net, f'layer{i}')) for i in (1, 2, 3, 4)] == [
-        3, 4, 6, 3
-    ]
+    assert [len(getattr(net, f'layer{i}'))
+            for i in (1, 2, 3, 4)] == [3, 4, 6, 3]
 
 
 def test_deeper_variants():
     net = CIFARBottleneckResNet(101)
-    assert [len(getattr(net, f'layer{i}')) for i in (1, 2, 3, 4)] == [
-        3, 4, 23, 3
-    ]
+    assert [len(getattr(net, f'layer{i}'))
+            for i in (1, 2, 3, 4)] == [3, 4, 23, 3]
 
 
 def test_recorder_modules():

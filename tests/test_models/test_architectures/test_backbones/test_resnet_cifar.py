@@ -43,9 +43,8 @@ def test_resnet8_exact_count():
 def test_stage_shapes_and_out_indices():
     net = CIFARResNet(depth=14, out_indices=(0, 1, 2))
     outs = net(torch.rand(2, 3, 32, 32))
-    assert [tuple(o.shape) for o in outs] == [(2, 16, 32, 32),
-                                             (2, 32, 16, 16),
-                                             (2, 64, 8, 8)]
+    assert [tuple(o.shape) for o in outs] == [(2, 16, 32, 32), (2, 32, 16, 16),
+                                              (2, 64, 8, 8)]
     net = CIFARResNet(depth=8, widths=(32, 64, 128, 256), out_indices=-1)
     (out, ) = net(torch.rand(1, 3, 32, 32))
     assert out.shape == (1, 256, 8, 8)

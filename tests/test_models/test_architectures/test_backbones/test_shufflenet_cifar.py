@@ -11,7 +11,6 @@ from mmkd_plus.models.architectures.backbones import (CIFARShuffleNetV1,
                                                       CIFARShuffleNetV2)
 
 
-
 def _record(net, outputs=(), inputs=()):
     """Run a 2×3×32×32 batch; return the forward result and the records."""
     recorders = {name: ModuleOutputsRecorder(name) for name in outputs}
@@ -45,15 +44,13 @@ def test_param_count_matches_quest_table():
 
 
 @pytest.mark.parametrize('teacher,in_ch,student,compression', [
-    (dict(type='CIFARResNet', depth=32, widths=(32, 64, 128, 256)), 256,
-     'v1', 87.23),
-    (dict(type='CIFARResNet', depth=32, widths=(32, 64, 128, 256)), 256,
-     'v2', 81.77),
-    (dict(type='CIFARWideResNet', depth=40, widen_factor=2), 128, 'v1',
-     57.91),
+    (dict(type='CIFARResNet', depth=32,
+          widths=(32, 64, 128, 256)), 256, 'v1', 87.23),
+    (dict(type='CIFARResNet', depth=32,
+          widths=(32, 64, 128, 256)), 256, 'v2', 81.77),
+    (dict(type='CIFARWideResNet', depth=40, widen_factor=2), 128, 'v1', 57.91),
 ])
-def test_compression_matches_quest_table(teacher, in_ch, student,
-                                         compression):
+def test_compression_matches_quest_table(teacher, in_ch, student, compression):
     t = classifier_params(teacher, in_ch)
     if student == 'v1':
         n = classifier_params(dict(type='CIFARShuffleNetV1'), 960)
@@ -120,8 +117,10 @@ def test_v2_recorder_modules():
         'layer3': (2, 464, 4, 4),
         'relu2': (2, 1024, 4, 4),
     }
-    preacts = ['layer1.3.act_out', 'layer2.7.act_out', 'layer3.3.act_out',
-               'layer1.0.act_out']
+    preacts = [
+        'layer1.3.act_out', 'layer2.7.act_out', 'layer3.3.act_out',
+        'layer1.0.act_out'
+    ]
     out, data = _record(CIFARShuffleNetV2(), shapes, preacts)
     assert {k: tuple(data[k].shape) for k in shapes} == shapes
     assert torch.equal(data['relu2'], out[0])

@@ -9,7 +9,6 @@ from mmrazor.models.task_modules import ModuleOutputsRecorder
 from mmkd_plus.models.architectures.backbones import CIFARVGG
 
 
-
 def test_param_count_matches_quest_table():
     # QuEST supplement, Table 1: VGG13 9.46M, VGG8 3.96M
     vgg13 = classifier_params(dict(type='CIFARVGG', depth=13), 512)
@@ -26,7 +25,8 @@ def test_param_count_matches_quest_table():
 def test_compression_matches_quest_table():
     vgg13 = classifier_params(dict(type='CIFARVGG', depth=13), 512)
     vgg8 = classifier_params(dict(type='CIFARVGG', depth=8), 512)
-    resnet50 = classifier_params(dict(type='CIFARBottleneckResNet', depth=50), 2048)
+    resnet50 = classifier_params(
+        dict(type='CIFARBottleneckResNet', depth=50), 2048)
     assert abs(100 * (1 - vgg8 / vgg13) - 58.10) < 0.005
     assert abs(100 * (1 - vgg8 / resnet50) - 83.27) < 0.005
 
@@ -43,9 +43,8 @@ def test_stage_shapes(depth):
     net.init_weights()
     outs = net(torch.rand(2, 3, 32, 32))
     assert [tuple(o.shape) for o in outs] == [(2, 64, 32, 32),
-                                              (2, 128, 16, 16),
-                                              (2, 256, 8, 8), (2, 512, 4, 4),
-                                              (2, 512, 4, 4)]
+                                              (2, 128, 16, 16), (2, 256, 8, 8),
+                                              (2, 512, 4, 4), (2, 512, 4, 4)]
     assert all(o.min() >= 0 for o in outs)  # stages are post-ReLU
     default = CIFARVGG(depth)(torch.rand(2, 3, 32, 32))
     assert [tuple(o.shape) for o in default] == [(2, 512, 4, 4)]

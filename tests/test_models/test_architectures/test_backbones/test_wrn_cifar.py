@@ -8,8 +8,6 @@ from mmrazor.models.task_modules import ModuleOutputsRecorder
 
 from mmkd_plus.models.architectures.backbones import CIFARWideResNet
 
-
-
 # depth, widen factor, exact count, count printed in the QuEST supplement
 # (Table 1; wrn_16_1 is not in it)
 WRN_COUNTS = [
@@ -97,8 +95,7 @@ def test_dropout():
     (dict(depth=20), 'depth must be 6n\\+4'),
     (dict(depth=4), 'depth must be 6n\\+4'),
     (dict(depth=16, widen_factor=0), 'widen_factor must be a positive int'),
-    (dict(depth=16, widen_factor=1.5),
-     'widen_factor must be a positive int'),
+    (dict(depth=16, widen_factor=1.5), 'widen_factor must be a positive int'),
     (dict(depth=16, dropout=1.0), 'dropout must be in \\[0, 1\\)'),
     (dict(depth=16, out_indices=(3, )), 'out_indices: 3 is not a stage'),
 ])

@@ -1,0 +1,179 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+from typing import Union
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.logging import MessageHub
+
+from mmkd_plus.ops.quest import quest_kl, soft_assign
+from mmkd_plus.registry import MODELS
+
+__all__ = ['QuESTLoss']
+
+#: MessageHub key of the word-agreement diagnostic (logged as
+#: ``quest_word_agreement`` by the LoggerHook).
+AGREEMENT_KEY = 'train/quest_word_agreement'
+
+
+@MODELS.register_module()
+class QuESTLoss(nn.Module):
+    """QuEST: KL between the teacher's and the student's word assignments.
+
+    "QuEST: Quantized embedding space for transferring knowledge" (Jain et
+    al., ECCV 2020), https://arxiv.org/abs/1912.01540. The teacher map is
+    softly assigned to a frozen vocabulary of K visual words,
+    ``p_T(k|u) = softmax_k(-||t_u - v_k||^2 / tau)`` (no gradient), the
+    student's :class:`QuESTConnector` scores give
+    ``log p_S = log_softmax_k(scores)``, and the loss is the KL divergence
+    per position, summed over words and averaged over all positions of the
+    batch (the authors' ``F.kl_div(..., 'batchmean')`` over flattened
+    positions, https://github.com/valeoai/QuEST), times ``loss_weight``.
+
+    The vocabulary is the buffer ``vocab`` (K x C_T) with the flag
+    ``vocab_ready``: both are saved in checkpoints, so ``--resume`` and
+    ``load_from`` restore them. :class:`QuESTVocabularyHook` builds it
+    (k-means on the teacher's features) or loads it from a file before
+    training; :meth:`set_vocabulary` installs one by hand.
+
+    The fraction of positions where ``argmax p_S == argmax p_T`` is
+    published to the MessageHub as ``train/quest_word_agreement`` (the
+    authors' ``Accur_vword``).
+
+    Args:
+        num_words (int): Vocabulary size K.
+        feat_channels (int): Teacher channels C_T at the distilled layer.
+        tau (float): Temperature of the teacher assignment. Defaults to 0.2
+            (the authors' ``temperature=5`` for CIFAR-100/ImageNet). Tune it
+            so the mean closest-word probability is about 0.996.
+        downscale (int): Average-pool the teacher map by this factor
+            (kernel = stride) before assigning it, when the student map is
+            smaller (e.g. 8x8 -> 4x4 for ShuffleNet/MobileNet students); the
+            vocabulary must be built on pooled features too (the hook
+            does). Defaults to 1.
+        loss_weight (float): Weight of the loss (the paper's beta).
+            Defaults to 1.0.
+
+    Example:
+        >>> distill_losses = dict(
+        ...     loss_quest=dict(type='QuESTLoss', num_words=4096,
+        ...                     feat_channels=64, tau=0.2))
+        >>> loss_forward_mappings = dict(
+        ...     loss_quest=dict(
+        ...         s_logits=dict(from_student=True, recorder='quest',
+        ...                       connector='quest_head'),
+        ...         t_feature=dict(from_student=False, recorder='quest')))
+    """
+
+    def __init__(self,
+                 num_words: int,
+                 feat_channels: int,
+                 tau: float = 0.2,
+                 downscale: int = 1,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if num_words < 1 or feat_channels < 1:
+            raise ValueError('num_words and feat_channels must be positive, '
+                             f'got {num_words} and {feat_channels}.')
+        if not tau > 0:
+            raise ValueError(f'tau must be positive, got {tau!r}.')
+        if int(downscale) != downscale or downscale < 1:
+            raise ValueError(
+                f'downscale must be a positive integer, got {downscale!r}.')
+        self.num_words = int(num_words)
+        self.feat_channels = int(feat_channels)
+        self.tau = float(tau)
+        self.downscale = int(downscale)
+        self.loss_weight = loss_weight
+        self.register_buffer('vocab',
+                             torch.zeros(self.num_words, self.feat_channels))
+        self.register_buffer('vocab_ready', torch.tensor(False))
+
+    @property
+    def is_ready(self) -> bool:
+        """Whether a vocabulary has been installed."""
+        return bool(self.vocab_ready)
+
+    @torch.no_grad()
+    def set_vocabulary(self, vocab: Union[torch.Tensor, np.ndarray]) -> None:
+        """Install a ``(num_words, feat_channels)`` vocabulary in place.
+
+        In place (``copy_``), so a DDP wrapper keeps the same buffer.
+
+        Args:
+            vocab (Tensor | np.ndarray): The visual words.
+        """
+        vocab = torch.as_tensor(vocab)
+        if tuple(vocab.shape) != tuple(self.vocab.shape):
+            raise ValueError(
+                f'The vocabulary has shape {tuple(vocab.shape)} but this '
+                f'QuESTLoss expects (num_words, feat_channels) = '
+                f'{tuple(self.vocab.shape)}.')
+        if not bool(torch.isfinite(vocab).all()):
+            raise ValueError('The vocabulary holds NaN or inf values.')
+        self.vocab.copy_(vocab.to(self.vocab))
+        self.vocab_ready.fill_(True)
+
+    def pool_teacher(self, t_feature: torch.Tensor) -> torch.Tensor:
+        """The teacher map as the loss sees it (pooled by ``downscale``)."""
+        if self.downscale > 1:
+            t_feature = F.avg_pool2d(t_feature, self.downscale, self.downscale)
+        return t_feature
+
+    def forward(self, s_logits: torch.Tensor,
+                t_feature: torch.Tensor) -> torch.Tensor:
+        """Compute the QuEST loss.
+
+        Args:
+            s_logits (torch.Tensor): Student word scores, (B, K, H, W)
+                (the output of :class:`QuESTConnector`).
+            t_feature (torch.Tensor): Teacher map, (B, C_T, H', W'), with
+                H' and W' ``downscale`` times H and W.
+
+        Returns:
+            torch.Tensor: The weighted loss, a float32 scalar.
+        """
+        if not self.is_ready:
+            raise RuntimeError(
+                'QuESTLoss has no vocabulary yet (vocab_ready is False): add '
+                "custom_hooks=[dict(type='QuESTVocabularyHook', "
+                "_scope_='mmrazor')] to the config to build it before "
+                'training, or give the hook vocab_file=PATH (or call '
+                'set_vocabulary).')
+        if t_feature.dim() != 4 or s_logits.dim() != 4:
+            raise ValueError(
+                'QuESTLoss expects 4-D maps: s_logits (B, K, H, W) and '
+                f't_feature (B, C_T, H, W); got {tuple(s_logits.shape)} and '
+                f'{tuple(t_feature.shape)}.')
+        if t_feature.shape[1] != self.feat_channels:
+            raise ValueError(
+                f'The teacher feature has {t_feature.shape[1]} channels but '
+                f'the vocabulary is {self.feat_channels} wide '
+                '(feat_channels): set feat_channels to the width of the '
+                'teacher recorder, or record another teacher layer.')
+        if s_logits.shape[1] != self.num_words:
+            raise ValueError(
+                f'The student scores have {s_logits.shape[1]} words but '
+                f'QuESTLoss has num_words={self.num_words}: set the '
+                "connector's num_words to the loss's.")
+        t_feature = self.pool_teacher(t_feature)
+        if t_feature.shape[0] != s_logits.shape[0] or \
+                t_feature.shape[2:] != s_logits.shape[2:]:
+            raise ValueError(
+                f'After downscale={self.downscale} the teacher map is '
+                f'{tuple(t_feature.shape[2:])} but the student scores are '
+                f'{tuple(s_logits.shape[2:])} (batch {t_feature.shape[0]} '
+                f'vs {s_logits.shape[0]}): set the loss key `downscale` so '
+                'that teacher size / downscale = student size.')
+        with torch.no_grad():
+            p_t = soft_assign(t_feature.detach(), self.vocab, self.tau)
+            p_t = p_t.reshape(-1, self.num_words)
+        log_p_s = F.log_softmax(s_logits.float(), dim=1)
+        log_p_s = log_p_s.permute(0, 2, 3, 1).reshape(-1, self.num_words)
+        loss = quest_kl(p_t, log_p_s)
+        with torch.no_grad():
+            agree = (log_p_s.argmax(dim=1) == p_t.argmax(dim=1)).float()
+            MessageHub.get_current_instance().update_scalar(
+                AGREEMENT_KEY, float(agree.mean()))
+        return self.loss_weight * loss
