@@ -41,6 +41,8 @@ ROWS: List[Row] = [
     Row('vanilla student', 'configs/teachers/resnet8_1xb64_digits.py'),
     Row('KD student', 'configs/baselines/kd/'
         'kd_logits_resnet20_resnet8_1xb64_digits.py', teacher='teacher'),
+    Row('QuEST student', 'configs/quest/'
+        'quest_layer3_resnet20_resnet8_1xb64_digits.py', teacher='teacher'),
 ]
 
 

@@ -20,6 +20,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
 import mmkd_plus  # noqa: E402,F401
 from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.dist import is_main_process  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
@@ -70,7 +71,7 @@ def main(argv=None):
     else:
         runner = Runner.from_cfg(cfg)
     metrics = runner.test()
-    if args.out:
+    if args.out and is_main_process():
         with open(args.out, 'w') as f:
             json.dump({k: float(v) for k, v in metrics.items()}, f, indent=1)
     return metrics

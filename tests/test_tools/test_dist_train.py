@@ -1,5 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """tools/dist_train.sh: 2-process DDP on CPUs (torchrun, gloo)."""
+import json
 import os
 import os.path as osp
 import socket
@@ -39,6 +40,24 @@ def test_kd_config_trains_under_two_process_ddp(digits_root,
     # 64 images, batch 16 per process, 2 processes: 2 iterations an epoch
     assert 'Epoch(train) [2][2/2]' in log
     assert 'Epoch(train) [1][3/' not in log
-    ckpt = torch.load(osp.join(work, 'epoch_2.pth'), map_location='cpu')
+    ckpt_path = osp.join(work, 'epoch_2.pth')
+    ckpt = torch.load(ckpt_path, map_location='cpu')
     assert ckpt['meta']['iter'] == 4
     assert any(k.startswith('architecture.') for k in ckpt['state_dict'])
+
+    # tools/dist_test.sh evaluates it with 2 processes, each on half of the
+    # test split, and gathers the metric over the whole split
+    metrics = str(tmp_path / 'metrics.json')
+    env['PORT'] = str(_free_port())
+    proc = subprocess.run(
+        ['bash', osp.join(REPO, 'tools', 'dist_test.sh'), KD_DIGITS,
+         ckpt_path, '2', '--out', metrics, '--work-dir',
+         str(tmp_path / 'ddp_test'), '--cfg-options', *opts],
+        capture_output=True, text=True, env=env, cwd=str(tmp_path),
+        timeout=600)
+    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    with open(metrics) as f:
+        top1 = json.load(f)['accuracy/top1']
+    # 359 test images: an accuracy is a multiple of 100/359
+    assert 0 <= top1 <= 100
+    assert abs(top1 * 359 / 100 - round(top1 * 359 / 100)) < 1e-3

@@ -1,0 +1,42 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Every method folder has a README and a metafile that model-index.yml
+imports, and every config a metafile names exists."""
+import glob
+import os.path as osp
+
+import pytest
+import yaml
+from kd_test_utils import REPO
+
+FOLDERS = sorted(
+    osp.dirname(p) for p in glob.glob(
+        osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in p.split(osp.sep))
+FOLDERS = sorted(set(FOLDERS))
+
+
+def _load(path):
+    with open(path) as f:
+        return yaml.safe_load(f)
+
+
+def test_model_index_imports_every_metafile():
+    index = _load(osp.join(REPO, 'model-index.yml'))['Import']
+    expected = sorted(
+        osp.relpath(osp.join(f, 'metafile.yml'), REPO) for f in FOLDERS)
+    assert sorted(index) == expected
+
+
+@pytest.mark.parametrize('folder', FOLDERS,
+                         ids=lambda f: osp.relpath(f, REPO))
+def test_folder_has_readme_and_valid_metafile(folder):
+    readme = osp.join(folder, 'README.md')
+    assert osp.isfile(readme)
+    with open(readme) as f:
+        text = f.read()
+    assert 'paper' in text.lower() and 'ours' in text.lower()
+    meta = _load(osp.join(folder, 'metafile.yml'))
+    assert meta['Collections'] and meta['Models']
+    for model in meta['Models']:
+        config = model['Config']
+        assert osp.isfile(osp.join(REPO, config)), config
