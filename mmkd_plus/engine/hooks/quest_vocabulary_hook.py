@@ -1,6 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import copy
 import logging
+import math
 import os
 import os.path as osp
 import time
@@ -21,6 +22,33 @@ from mmkd_plus.ops.quest import closest_word_probability
 from mmkd_plus.registry import HOOKS
 
 __all__ = ['QuESTVocabularyHook']
+
+
+class _ReservoirSampler:
+    """A uniform random sample of at most ``capacity`` rows of a stream.
+
+    Every row gets a random key from a seeded generator and the rows with
+    the smallest keys are kept, so the sample is uniform over the whole
+    stream and the same for the same seed and stream.
+    """
+
+    def __init__(self, capacity: int, seed: int):
+        self.capacity = max(int(capacity), 1)
+        self.generator = torch.Generator().manual_seed(int(seed))
+        self.kept: Optional[torch.Tensor] = None
+        self.keys: Optional[torch.Tensor] = None
+        self.seen = 0
+
+    def add(self, rows: torch.Tensor) -> None:
+        self.seen += rows.shape[0]
+        keys = torch.rand(rows.shape[0], generator=self.generator)
+        if self.kept is not None:
+            rows = torch.cat([self.kept, rows])
+            keys = torch.cat([self.keys, keys])
+        if rows.shape[0] > self.capacity:
+            keys, order = torch.topk(keys, self.capacity, largest=False)
+            rows = rows[order]
+        self.kept, self.keys = rows, keys
 
 
 def _find_pipeline_owner(dataset_cfg: dict) -> dict:
@@ -55,6 +83,12 @@ class QuESTVocabularyHook(Hook):
        :func:`mmkd_plus.ops.kmeans.kmeans` once, on rank 0 (every rank
        extracts its shard; rank 0 gathers them), then broadcasts the
        vocabulary so every rank installs the identical tensor.
+
+    Memory stays bounded: while extracting, each rank keeps a uniform
+    random sample (seeded streaming reservoir) of at most
+    ``ceil(max_points_per_centroid * K / world_size)`` vectors, the most
+    k-means would use, so ImageNet's 200k images x 49 positions never sit
+    in memory at once.
 
     It logs the mean closest-word probability under the loss's tau (QuEST
     tunes tau so it is about 0.996).
@@ -270,7 +304,8 @@ class QuESTVocabularyHook(Hook):
         modes = {m: m.training for m in teacher.modules()}
         teacher.eval()
         progress = ProgressBar(len(dataloader)) if get_rank() == 0 else None
-        chunks: List[torch.Tensor] = []
+        sampler = _ReservoirSampler(
+            self._per_rank_budget(loss.num_words), self.seed + get_rank())
         try:
             for data_batch in dataloader:
                 data = model.data_preprocessor(data_batch, False)
@@ -294,7 +329,7 @@ class QuESTVocabularyHook(Hook):
                         '(B, C, H, W) map: set record_idx/data_idx in the '
                         'loss mapping.')
                 feat = loss.pool_teacher(feat.float())
-                chunks.append(
+                sampler.add(
                     feat.permute(0, 2, 3, 1).reshape(-1, feat.shape[1]).cpu())
                 if progress is not None:
                     progress.update()
@@ -303,9 +338,14 @@ class QuESTVocabularyHook(Hook):
                 module.train(mode)
         if progress is not None:
             progress.file.write('\n')
-        if not chunks:
+        self._seen = sampler.seen
+        if sampler.kept is None:
             return torch.zeros(0, loss.feat_channels)
-        return torch.cat(chunks)
+        return sampler.kept
+
+    def _per_rank_budget(self, num_words: int) -> int:
+        total = float(self.max_points_per_centroid) * num_words
+        return int(math.ceil(total / get_world_size()))
 
     def _build(self, runner, model, loss) -> None:
         start = time.time()
@@ -322,7 +362,7 @@ class QuESTVocabularyHook(Hook):
                 f'The teacher recorder gives {feats.shape[1]}-channel '
                 f'features but {self.loss_name} has feat_channels='
                 f'{loss.feat_channels}: make them equal.')
-        count = torch.tensor([feats.shape[0]], dtype=torch.long)
+        count = torch.tensor([self._seen], dtype=torch.long)
         all_reduce(count)  # a no-op outside DDP
         num_vectors = int(count.item())
         if loss.num_words > num_vectors:

@@ -177,3 +177,26 @@ def test_build_errors_name_the_keys(digits_root, digits_teacher_ckpt,
     runner = Runner.from_cfg(cfg)
     with pytest.raises(RuntimeError, match='recorded nothing'):
         runner.call_hook('before_train')
+
+
+def test_reservoir_keeps_a_bounded_seeded_uniform_sample():
+    from mmkd_plus.engine.hooks.quest_vocabulary_hook import \
+        _ReservoirSampler
+    stream = torch.arange(1000, dtype=torch.float32).reshape(-1, 1)
+
+    def sample(seed, capacity=100):
+        s = _ReservoirSampler(capacity, seed)
+        for chunk in stream.split(37):
+            s.add(chunk)
+        assert s.seen == 1000
+        return s.kept
+
+    a, b, c = sample(0), sample(0), sample(1)
+    assert a.shape == (100, 1)
+    assert torch.equal(a, b) and not torch.equal(a, c)
+    values = a.flatten().long()
+    assert len(set(values.tolist())) == 100  # distinct rows of the stream
+    # uniform over the stream, not biased to early or late chunks
+    assert 300 < values.float().mean() < 700
+    everything = sample(0, capacity=5000)
+    assert torch.equal(everything, stream)
