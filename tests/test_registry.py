@@ -10,6 +10,7 @@ import importlib
 import pytest
 from mmpretrain.registry import DATASETS as PRETRAIN_DATASETS
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+from mmpretrain.registry import TRANSFORMS as PRETRAIN_TRANSFORMS
 from mmrazor.registry import HOOKS as RAZOR_HOOKS
 from mmrazor.registry import MODELS as RAZOR_MODELS
 
@@ -21,6 +22,7 @@ WHERE = [
     ('mmkd_plus.models.algorithms', RAZOR_MODELS),
     ('mmkd_plus.models.architectures.backbones', PRETRAIN_MODELS),
     ('mmkd_plus.engine.hooks', RAZOR_HOOKS),
+    ('mmkd_plus.datasets.transforms', PRETRAIN_TRANSFORMS),
 ]
 
 
@@ -37,7 +39,7 @@ def test_every_exported_class_is_registered(package, registry):
 
 def test_datasets_registered_in_mmpretrain():
     for name in ('LocalCIFAR10', 'LocalCIFAR100', 'LocalImageNet',
-                 'DigitsCIFAR'):
+                 'DigitsCIFAR', 'CRDDatasetWrapper'):
         assert PRETRAIN_DATASETS.get(name) is getattr(mmkd_plus.datasets, name)
 
 

@@ -90,7 +90,11 @@ def test_baseline_losses_and_gradients(path):
     torch.manual_seed(0)
     num_classes = cfg.model.architecture.head.num_classes
     inputs = torch.randn(2, 3, 32, 32)
-    samples = [DataSample().set_gt_label(i % num_classes) for i in (1, 2)]
+    # sample_idx: CRD's memory needs it (PackCRDInputs adds it in training)
+    samples = [
+        DataSample(metainfo=dict(sample_idx=i)).set_gt_label(i % num_classes)
+        for i in (1, 2)
+    ]
 
     losses = model(inputs, samples, mode='loss')
 

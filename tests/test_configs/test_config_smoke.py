@@ -31,8 +31,11 @@ def test_config_parses_and_builds(path):
     # no config may download: datasets are the local-only ones
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         dataset = cfg[loader].dataset
+        if dataset.type.split('.')[-1] == 'CRDDatasetWrapper':
+            dataset = dataset.dataset
         assert dataset.type in ('LocalCIFAR10', 'LocalCIFAR100',
-                                'LocalImageNet', 'DigitsCIFAR'), dataset
+                                'LocalImageNet', 'DigitsCIFAR',
+                                'CustomDataset'), dataset
         assert not dataset.get('download', False)
     model_cfg = cfg.model.copy()
     if 'teacher_ckpt' in model_cfg:

@@ -1,2 +1,4 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-__all__: list = []
+from .formatting import PackCRDInputs
+
+__all__ = ['PackCRDInputs']

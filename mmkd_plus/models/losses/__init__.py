@@ -5,8 +5,10 @@ from .nst_loss import NSTLoss
 from .pkt_loss import PKTLoss
 from .quest_loss import QuESTLoss
 from .sp_loss import SPLoss
+from .sync_crd_loss import SyncCRDLoss
 from .vid_loss import VIDLoss
 
 __all__ = [
-    'QuESTLoss', 'CCLoss', 'FSPLoss', 'NSTLoss', 'PKTLoss', 'SPLoss', 'VIDLoss'
+    'QuESTLoss', 'CCLoss', 'FSPLoss', 'NSTLoss', 'PKTLoss', 'SPLoss',
+    'SyncCRDLoss', 'VIDLoss'
 ]

@@ -180,8 +180,7 @@ def test_build_errors_name_the_keys(digits_root, digits_teacher_ckpt,
 
 
 def test_reservoir_keeps_a_bounded_seeded_uniform_sample():
-    from mmkd_plus.engine.hooks.quest_vocabulary_hook import \
-        _ReservoirSampler
+    from mmkd_plus.engine.hooks.quest_vocabulary_hook import _ReservoirSampler
     stream = torch.arange(1000, dtype=torch.float32).reshape(-1, 1)
 
     def sample(seed, capacity=100):

@@ -1,0 +1,10 @@
+# Vanilla WRN-40-1 on CIFAR-10 with the QuEST/SP CIFAR-10 recipe (200
+# epochs, batch 128, LR 0.1 x0.2 at 60/120/160): the teacher of
+# configs/quest/quest_block3_wrn_40_1_wrn_16_1_1xb128_cifar10.py.
+_base_ = [
+    '../_base_/models/wrn_40_1_cifar.py',
+    '../_base_/datasets/cifar10_bs128.py',
+    '../_base_/schedules/cifar10_bs128_200e.py',
+    '../_base_/default_runtime.py'
+]
+model = dict(head=dict(num_classes=10))

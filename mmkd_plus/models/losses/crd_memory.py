@@ -1,0 +1,258 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""CRD's memory banks, kept identical on every rank under DDP.
+
+Helpers of :class:`~mmkd_plus.models.losses.SyncCRDLoss` (not registered).
+"Contrastive Representation Distillation" (Tian, Krishnan & Isola, ICLR
+2020), https://arxiv.org/abs/1910.10699; semantics of the CRD benchmark's
+``ContrastMemory`` (``crd/memory.py`` of
+https://github.com/HobbitLong/RepDistiller), written afresh, with two
+changes for distributed training:
+
+- the momentum update all-gathers the embeddings and dataset indices of
+  every rank first, so that every rank applies the same update and the
+  banks stay identical (MMRazor 1.0.0's ``ContrastMemory`` updates each
+  rank's copy with that rank's samples only, so the copies drift apart and
+  each row is refreshed only by the rank that happened to see the sample);
+- the normalisation constants ``Z`` are estimated on the first batch of
+  *all* ranks (a global mean), and the banks are broadcast from rank 0 at
+  that first step, so the ranks start from the same state whatever their
+  random seeds.
+
+Everything is in buffers, so a checkpoint holds the banks, the ``Z``
+constants and the flag that says they are set: a resumed run continues
+exactly.
+"""
+import math
+from typing import Optional, Tuple
+
+import torch
+import torch.distributed as dist
+import torch.nn as nn
+from torch import Tensor
+
+from mmkd_plus.ops.contrastive import (contrast_exp_scores, estimate_partition,
+                                       momentum_update)
+
+__all__ = [
+    'CRDMemory', 'is_distributed', 'all_gather_rows', 'last_occurrences'
+]
+
+
+def is_distributed() -> bool:
+    """Whether torch.distributed is initialised with more than one rank."""
+    return (dist.is_available() and dist.is_initialized()
+            and dist.get_world_size() > 1)
+
+
+def all_gather_rows(tensor: Tensor) -> Tensor:
+    """Concatenate, in rank order, a (b, ...) tensor from every rank.
+
+    The ranks may hold different numbers of rows ``b`` (e.g. a last,
+    smaller batch): the tensors are padded to the largest ``b`` for the
+    collective and trimmed after it. Every rank must call this.
+
+    Args:
+        tensor (Tensor): This rank's rows, shape (b, ...).
+
+    Returns:
+        Tensor: The rows of rank 0, then rank 1, ..., shape
+        (sum of b, ...), with no gradient.
+    """
+    tensor = tensor.detach().contiguous()
+    world = dist.get_world_size()
+    size = torch.tensor([tensor.shape[0]],
+                        dtype=torch.long,
+                        device=tensor.device)
+    sizes = [torch.zeros_like(size) for _ in range(world)]
+    dist.all_gather(sizes, size)
+    sizes = [int(s.item()) for s in sizes]
+    longest = max(sizes)
+    padded = tensor.new_zeros((longest, ) + tuple(tensor.shape[1:]))
+    padded[:tensor.shape[0]] = tensor
+    gathered = [torch.empty_like(padded) for _ in range(world)]
+    dist.all_gather(gathered, padded)
+    return torch.cat([g[:n] for g, n in zip(gathered, sizes)])
+
+
+def last_occurrences(idx: Tensor) -> Tensor:
+    """Positions of the last occurrence of every distinct value of ``idx``.
+
+    A dataset index can occur twice in one (gathered) batch, e.g. when the
+    distributed sampler pads the last batch with repeated samples. The
+    update then uses the last occurrence only, so the result does not
+    depend on how ``index_copy_`` orders duplicate writes.
+
+    Args:
+        idx (Tensor): Indices, shape (n, ).
+
+    Returns:
+        Tensor: Positions into ``idx`` (long), one per distinct value, in
+        ascending order of the values.
+    """
+    uniq, inverse = torch.unique(idx, return_inverse=True)
+    order = torch.arange(idx.numel(), device=idx.device)
+    last = torch.full((uniq.numel(), ),
+                      -1,
+                      dtype=torch.long,
+                      device=idx.device)
+    return last.scatter_reduce(0, inverse, order, reduce='amax')
+
+
+class CRDMemory(nn.Module):
+    """The two memory banks of CRD and their normalisation constants.
+
+    ``memory_s`` holds one (L2-normalised after its first update) student
+    embedding per training sample, ``memory_t`` one teacher embedding. The
+    teacher-anchored scores compare a teacher embedding with rows of
+    ``memory_s``, the student-anchored scores a student embedding with rows
+    of ``memory_t``, as in the CRD benchmark. Rows start uniform in
+    ``[-s, s]``, ``s = 1 / sqrt(feat_dim / 3)`` (norm about 1), as there.
+
+    Buffers (all saved in the state dict): ``memory_s`` and ``memory_t``
+    (num_data, feat_dim), ``z_s`` and ``z_t`` (scalars, fp64) and
+    ``z_set`` (a bool scalar, True once the constants are estimated).
+
+    Args:
+        num_data (int): Number of training samples (rows of each bank).
+        feat_dim (int): Embedding dimension. Defaults to 128.
+        temperature (float): ``tau`` of the scores. Defaults to 0.07.
+        momentum (float): Weight of the old row in the update. Defaults
+            to 0.5.
+    """
+
+    def __init__(self,
+                 num_data: int,
+                 feat_dim: int = 128,
+                 temperature: float = 0.07,
+                 momentum: float = 0.5) -> None:
+        super().__init__()
+        if num_data <= 0 or feat_dim <= 0:
+            raise ValueError('CRDMemory needs num_data > 0 and feat_dim > 0, '
+                             f'got {num_data} and {feat_dim}.')
+        if not 0.0 <= momentum <= 1.0:
+            raise ValueError(f'momentum must be in [0, 1], got {momentum}.')
+        self.num_data = num_data
+        self.feat_dim = feat_dim
+        self.temperature = temperature
+        self.momentum = momentum
+        stdv = 1.0 / math.sqrt(feat_dim / 3)
+        self.register_buffer(
+            'memory_s',
+            torch.rand(num_data, feat_dim).mul_(2 * stdv).sub_(stdv))
+        self.register_buffer(
+            'memory_t',
+            torch.rand(num_data, feat_dim).mul_(2 * stdv).sub_(stdv))
+        self.register_buffer('z_s', torch.tensor(0.0, dtype=torch.float64))
+        self.register_buffer('z_t', torch.tensor(0.0, dtype=torch.float64))
+        self.register_buffer('z_set', torch.tensor(False))
+
+    def exp_scores(self, s_embed: Tensor, t_embed: Tensor,
+                   contrast_idx: Tensor) -> Tuple[Tensor, Tensor]:
+        """Unnormalised scores of both directions.
+
+        Args:
+            s_embed (Tensor): Student embeddings, shape (B, D).
+            t_embed (Tensor): Teacher embeddings, shape (B, D).
+            contrast_idx (Tensor): Dataset indices, shape (B, 1 + N): the
+                positive first, then the negatives.
+
+        Returns:
+            tuple[Tensor, Tensor]: ``(exp_s, exp_t)``, each (B, 1 + N):
+            student anchors against ``memory_t`` and teacher anchors
+            against ``memory_s``. The banks get no gradient.
+        """
+        batch, width = contrast_idx.shape
+        flat = contrast_idx.reshape(-1)
+        rows_t = self.memory_t.index_select(0, flat).detach().view(
+            batch, width, self.feat_dim)
+        rows_s = self.memory_s.index_select(0, flat).detach().view(
+            batch, width, self.feat_dim)
+        exp_s = contrast_exp_scores(rows_t, s_embed.to(rows_t.dtype),
+                                    self.temperature)
+        exp_t = contrast_exp_scores(rows_s, t_embed.to(rows_s.dtype),
+                                    self.temperature)
+        return exp_s, exp_t
+
+    @torch.no_grad()
+    def broadcast_banks(self) -> None:
+        """Under DDP, copy rank 0's banks to every rank (else nothing)."""
+        if is_distributed():
+            dist.broadcast(self.memory_s, src=0)
+            dist.broadcast(self.memory_t, src=0)
+
+    @torch.no_grad()
+    def set_partition(self, exp_s: Tensor, exp_t: Tensor) -> None:
+        """Estimate ``Z_s`` and ``Z_t`` from this step's scores.
+
+        Under DDP the estimate is the mean over the scores of all ranks
+        (an all-reduce), so every rank gets the same constants (call
+        :meth:`broadcast_banks` before computing the scores).
+
+        Args:
+            exp_s (Tensor): Unnormalised student-anchored scores.
+            exp_t (Tensor): Unnormalised teacher-anchored scores.
+        """
+        if is_distributed():
+            stats = torch.stack([
+                exp_s.detach().double().sum(),
+                torch.tensor(
+                    float(exp_s.numel()),
+                    dtype=torch.float64,
+                    device=exp_s.device),
+                exp_t.detach().double().sum(),
+                torch.tensor(
+                    float(exp_t.numel()),
+                    dtype=torch.float64,
+                    device=exp_t.device),
+            ])
+            dist.all_reduce(stats)
+            z_s = stats[0] / stats[1] * float(self.num_data)
+            z_t = stats[2] / stats[3] * float(self.num_data)
+        else:
+            z_s = estimate_partition(exp_s.double(), self.num_data)
+            z_t = estimate_partition(exp_t.double(), self.num_data)
+        self.z_s.copy_(z_s)
+        self.z_t.copy_(z_t)
+        self.z_set.fill_(True)
+
+    @torch.no_grad()
+    def update(self,
+               s_embed: Tensor,
+               t_embed: Tensor,
+               sample_idx: Tensor,
+               sync: Optional[bool] = None) -> None:
+        """Momentum update of the rows of the batch's samples.
+
+        ``row <- normalize(momentum * row + (1 - momentum) * embedding)``
+        in both banks. Under DDP (``sync`` None and more than one rank, or
+        ``sync`` True) the embeddings and indices of every rank are
+        all-gathered first and all ranks apply the same update; duplicate
+        indices keep their last occurrence (rank order, then batch order).
+
+        Args:
+            s_embed (Tensor): Student embeddings, shape (B, D).
+            t_embed (Tensor): Teacher embeddings, shape (B, D).
+            sample_idx (Tensor): Dataset indices of the batch, shape (B, ).
+            sync (bool, optional): Force or skip the all-gather. Defaults
+                to None (sync when distributed).
+        """
+        if sync is None:
+            sync = is_distributed()
+        s_embed = s_embed.detach().to(self.memory_s.dtype)
+        t_embed = t_embed.detach().to(self.memory_t.dtype)
+        sample_idx = sample_idx.detach().long().view(-1)
+        if sync:
+            both = all_gather_rows(torch.cat([s_embed, t_embed], dim=1))
+            sample_idx = all_gather_rows(sample_idx)
+            s_embed, t_embed = both.split(self.feat_dim, dim=1)
+        keep = last_occurrences(sample_idx)
+        sample_idx = sample_idx[keep]
+        for bank, embed in ((self.memory_s, s_embed[keep]), (self.memory_t,
+                                                             t_embed[keep])):
+            rows = bank.index_select(0, sample_idx)
+            bank.index_copy_(0, sample_idx,
+                             momentum_update(rows, embed, self.momentum))
+
+    def extra_repr(self) -> str:
+        return (f'num_data={self.num_data}, feat_dim={self.feat_dim}, '
+                f'temperature={self.temperature}, momentum={self.momentum}')

@@ -1,0 +1,250 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+# isort:skip_file  (mmkd_plus must be imported before OpenMMLab)
+"""Tune QuEST's tau: the mean closest-word probability over a range of tau.
+
+QuEST (Jain et al., ECCV 2020, https://arxiv.org/abs/1912.01540) turns
+the teacher's feature vectors into soft assignments
+``p_T(k|u) = softmax_k(-||t_u - v_k||^2 / tau)`` and chooses tau so that
+the mean probability of the closest visual word is about 0.996 (QuEST
+supplement, C.2). tau depends on the scale of the features, so a new
+teacher or layer needs its own. For a QuEST config and a teacher
+checkpoint this tool
+
+1. extracts the teacher's vectors at the distilled layer (pooled by the
+   loss's ``downscale``) over ``--num-images`` training images, with the
+   test pipeline, through :class:`QuESTVocabularyHook`'s own code;
+2. loads the vocabulary from ``--vocab-file`` (as the hook's
+   ``vocab_file``), or clusters the vectors with the hook's k-means
+   settings (:func:`mmkd_plus.ops.kmeans.kmeans`);
+3. prints :func:`mmkd_plus.ops.quest.closest_word_probability` over a
+   range of tau and the tau reaching ``--target``
+   (:func:`mmkd_plus.ops.quest.tau_for_closest_word_probability`).
+
+    python tools/analysis/quest_tau.py CONFIG TEACHER_CKPT \\
+        [--vocab-file FILE] [--num-images N] [--loss-name loss_quest] \\
+        [--num-words K] [--taus T ...] [--target 0.996] [--out FILE.json] \\
+        [--cfg-options k=v ...]
+
+Single process, on the CPU unless ``--device`` says otherwise.
+"""
+import argparse
+import json
+import math
+import os.path as osp
+import sys
+from types import SimpleNamespace
+
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+# mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
+import mmkd_plus  # noqa: E402,F401
+import torch  # noqa: E402
+from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.registry import MODELS, DefaultScope  # noqa: E402
+
+from mmkd_plus.engine.hooks import QuESTVocabularyHook  # noqa: E402
+from mmkd_plus.ops.kmeans import kmeans  # noqa: E402
+from mmkd_plus.ops.quest import (  # noqa: E402
+    closest_word_probability, tau_for_closest_word_probability)
+
+#: The hook's keys that this tool passes on to it.
+_HOOK_KEYS = ('loss_name', 'recorder', 'num_images', 'batch_size', 'num_words',
+              'niter', 'seed', 'max_points_per_centroid', 'backend',
+              'vocab_file')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Mean closest-word probability of a QuEST vocabulary '
+        'over a range of tau, and the tau reaching a target')
+    parser.add_argument('config', help='a QuEST distillation config')
+    parser.add_argument('checkpoint', help='the teacher checkpoint')
+    parser.add_argument(
+        '--vocab-file',
+        help='a (K, C_T) vocabulary (or a dict with key "vocab", as the '
+        "hook's save_vocab_file writes); default: run k-means as the hook")
+    parser.add_argument(
+        '--num-images',
+        type=int,
+        default=None,
+        help='training images to use (seeded subset); default: the '
+        "hook's num_images (None = all)")
+    parser.add_argument(
+        '--loss-name',
+        default=None,
+        help='the QuESTLoss to study (default: the first hook\'s, or '
+        'loss_quest)')
+    parser.add_argument(
+        '--num-words',
+        type=int,
+        default=None,
+        help='override K (the loss, its connector and the hook)')
+    parser.add_argument(
+        '--taus',
+        type=float,
+        nargs='+',
+        default=None,
+        help='tau values to tabulate (default: a geometric grid around '
+        'the tau reaching the target, and the config\'s tau)')
+    parser.add_argument(
+        '--target',
+        type=float,
+        default=0.996,
+        help='wanted mean closest-word probability (QuEST: 0.996)')
+    parser.add_argument(
+        '--device', default='cpu', help='device of the teacher pass')
+    parser.add_argument('--out', help='write the results to this JSON file')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override settings of the config, key=value pairs')
+    return parser.parse_args(argv)
+
+
+def _hook_cfg(cfg: Config, loss_name: str = None) -> dict:
+    """The config's QuESTVocabularyHook entry for ``loss_name``."""
+    hooks = [
+        dict(h) for h in cfg.get('custom_hooks', [])
+        if h.get('type') in ('QuESTVocabularyHook',
+                             'mmrazor.QuESTVocabularyHook')
+    ]
+    if loss_name is None:
+        return hooks[0] if hooks else dict(loss_name='loss_quest')
+    for hook in hooks:
+        if hook.get('loss_name', 'loss_quest') == loss_name:
+            return hook
+    return dict(loss_name=loss_name)
+
+
+def _set_num_words(cfg: Config, loss_name: str, num_words: int) -> None:
+    """Make the loss ``loss_name`` and its connector use ``num_words``."""
+    distiller = cfg.model.distiller
+    distiller.distill_losses[loss_name].num_words = num_words
+    mapping = distiller.loss_forward_mappings[loss_name]
+    connector = mapping.get('s_logits', {}).get('connector')
+    if connector is not None:
+        distiller.connectors[connector].num_words = num_words
+
+
+def build_teacher_features(cfg: Config,
+                           checkpoint: str,
+                           hook_cfg: dict,
+                           device: str = 'cpu'):
+    """The distillation model and the teacher vectors the hook clusters.
+
+    Args:
+        cfg (Config): The QuEST config.
+        checkpoint (str): Teacher checkpoint.
+        hook_cfg (dict): QuESTVocabularyHook keys (``loss_name``,
+            ``num_images``, ...).
+        device (str): Device of the teacher pass.
+
+    Returns:
+        tuple: ``(hook, loss, feats, num_images)``: the hook instance, the
+        QuESTLoss, the ``(N, C_T)`` CPU vectors and the number of images.
+    """
+    model_cfg = cfg.model.copy()
+    model_cfg.teacher_ckpt = checkpoint
+    if cfg.get('data_preprocessor') is not None:
+        # as mmengine's Runner does
+        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+    hook = QuESTVocabularyHook(**{
+        k: v
+        for k, v in hook_cfg.items() if k in _HOOK_KEYS
+    })
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        model = MODELS.build(model_cfg).to(device)
+        loss = hook._get_loss(model)
+        dataloader, num_images, _ = hook._build_dataloader(
+            SimpleNamespace(cfg=cfg))
+        feats = hook._extract(None, model, loss, dataloader)
+    return hook, loss, feats, num_images
+
+
+def default_taus(tau_target: float, tau_config: float) -> list:
+    """A geometric grid of tau around ``tau_target``, plus the config's."""
+    grid = [tau_target * 2.0**e for e in range(-4, 5)]
+    return sorted(set(grid + [tau_config]))
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    hook_cfg = _hook_cfg(cfg, args.loss_name)
+    loss_name = hook_cfg.setdefault('loss_name', 'loss_quest')
+    if args.num_images is not None:
+        hook_cfg['num_images'] = args.num_images
+    if args.num_words is not None:
+        _set_num_words(cfg, loss_name, args.num_words)
+        hook_cfg.pop('num_words', None)
+    hook_cfg['vocab_file'] = args.vocab_file
+
+    hook, loss, feats, num_images = build_teacher_features(
+        cfg, args.checkpoint, hook_cfg, args.device)
+    if feats.shape[0] == 0:
+        raise ValueError('No teacher vectors were extracted.')
+    if args.vocab_file is not None:
+        vocab = hook._load_vocab_file(loss)
+        source = args.vocab_file
+    else:
+        # the k-means call of QuESTVocabularyHook._build
+        result = kmeans(
+            feats,
+            loss.num_words,
+            niter=hook.niter,
+            seed=hook.seed,
+            max_points_per_centroid=hook.max_points_per_centroid,
+            backend=hook.backend)
+        vocab = result.centroids.float()
+        source = (f'k-means ({result.backend}, {result.num_points} '
+                  'points)')
+
+    tau_target = tau_for_closest_word_probability(feats, vocab, args.target)
+    taus = args.taus or default_taus(tau_target, loss.tau)
+    table = [
+        dict(
+            tau=float(tau),
+            prob=float(closest_word_probability(feats, vocab, tau)))
+        for tau in taus
+    ]
+
+    # the hook may keep a seeded sample of what it extracted (_seen)
+    num_seen = int(getattr(hook, '_seen', feats.shape[0]))
+    print(f'QuEST {loss_name}: K={loss.num_words}, '
+          f'C_T={loss.feat_channels}, downscale={loss.downscale}; '
+          f'{feats.shape[0]} teacher vectors (of {num_seen}) from '
+          f'{num_images} images; vocabulary: {source}.')
+    print('| tau | beta = 1/tau | mean closest-word probability |')
+    print('|---:|---:|---:|')
+    for row in table:
+        mark = ' (config)' if math.isclose(row['tau'], loss.tau) else ''
+        print(f"| {row['tau']:.4g}{mark} | {1.0 / row['tau']:.4g} | "
+              f"{row['prob']:.4f} |")
+    print(f'tau reaching a mean closest-word probability of '
+          f'{args.target:g}: {tau_target:.4g} (beta = '
+          f'{1.0 / tau_target:.4g}); the config has tau={loss.tau:g}.')
+
+    results = dict(
+        config=args.config,
+        checkpoint=args.checkpoint,
+        loss_name=loss_name,
+        num_words=loss.num_words,
+        num_images=num_images,
+        num_vectors=int(feats.shape[0]),
+        vocab=source,
+        config_tau=loss.tau,
+        target=args.target,
+        tau_for_target=tau_target,
+        table=table)
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(results, f, indent=2)
+    return results
+
+
+if __name__ == '__main__':
+    torch.set_grad_enabled(False)
+    main()
