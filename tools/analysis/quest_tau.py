@@ -32,7 +32,6 @@ import json
 import math
 import os.path as osp
 import sys
-from types import SimpleNamespace
 
 sys.path.insert(0,
                 osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -43,7 +42,6 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import MODELS, DefaultScope  # noqa: E402
 
 from mmkd_plus.engine.hooks import QuESTVocabularyHook  # noqa: E402
-from mmkd_plus.ops.kmeans import kmeans  # noqa: E402
 from mmkd_plus.ops.quest import (  # noqa: E402
     closest_word_probability, tau_for_closest_word_probability)
 
@@ -155,10 +153,7 @@ def build_teacher_features(cfg: Config,
     })
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         model = MODELS.build(model_cfg).to(device)
-        loss = hook._get_loss(model)
-        dataloader, num_images, _ = hook._build_dataloader(
-            SimpleNamespace(cfg=cfg))
-        feats = hook._extract(None, model, loss, dataloader)
+        loss, feats, num_images, _ = hook.extract_features(cfg, model)
     return hook, loss, feats, num_images
 
 
@@ -187,20 +182,11 @@ def main(argv=None) -> dict:
     if feats.shape[0] == 0:
         raise ValueError('No teacher vectors were extracted.')
     if args.vocab_file is not None:
-        vocab = hook._load_vocab_file(loss)
+        vocab = hook.load_vocab_file(loss)
         source = args.vocab_file
     else:
-        # the k-means call of QuESTVocabularyHook._build
-        result = kmeans(
-            feats,
-            loss.num_words,
-            niter=hook.niter,
-            seed=hook.seed,
-            max_points_per_centroid=hook.max_points_per_centroid,
-            backend=hook.backend)
-        vocab = result.centroids.float()
-        source = (f'k-means ({result.backend}, {result.num_points} '
-                  'points)')
+        vocab, stats = hook.cluster(feats, loss)
+        source = f"k-means ({stats['backend']}, {stats['points']} points)"
 
     tau_target = tau_for_closest_word_probability(feats, vocab, args.target)
     taus = args.taus or default_taus(tau_target, loss.tau)

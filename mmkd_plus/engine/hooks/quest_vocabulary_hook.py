@@ -5,7 +5,7 @@ import math
 import os
 import os.path as osp
 import time
-from typing import Any, List, Optional
+from typing import Any, List, Optional, Tuple
 
 import torch
 from mmengine.dist import (all_reduce, broadcast, broadcast_object_list,
@@ -155,7 +155,8 @@ class QuESTVocabularyHook(Hook):
     # Finding the loss and the recorder
     # ------------------------------------------------------------------
 
-    def _get_loss(self, model: torch.nn.Module):
+    def get_loss(self, model: torch.nn.Module):
+        """The :class:`QuESTLoss` named ``loss_name`` in ``model``."""
         distiller = getattr(model, 'distiller', None)
         losses = getattr(distiller, 'distill_losses', None)
         if losses is None:
@@ -216,14 +217,14 @@ class QuESTVocabularyHook(Hook):
         model = runner.model
         if is_model_wrapper(model):
             model = model.module
-        loss = self._get_loss(model)
+        loss = self.get_loss(model)
         if loss.is_ready:
             runner.logger.info(
                 f'QuESTVocabularyHook: {self.loss_name} already holds a '
                 'vocabulary (restored from a checkpoint): skip building it.')
             return
         if self.vocab_file is not None:
-            vocab = self._load_vocab_file(loss)
+            vocab = self.load_vocab_file(loss)
             broadcast(vocab, src=0)
             loss.set_vocabulary(vocab)
             runner.logger.info(
@@ -232,7 +233,8 @@ class QuESTVocabularyHook(Hook):
             return
         self._build(runner, model, loss)
 
-    def _load_vocab_file(self, loss) -> torch.Tensor:
+    def load_vocab_file(self, loss) -> torch.Tensor:
+        """The ``(K, C_T)`` vocabulary of ``vocab_file``, checked."""
         if not osp.isfile(self.vocab_file):
             raise FileNotFoundError(
                 f'QuESTVocabularyHook.vocab_file={self.vocab_file!r} does '
@@ -255,8 +257,7 @@ class QuESTVocabularyHook(Hook):
     # Building
     # ------------------------------------------------------------------
 
-    def _build_dataloader(self, runner):
-        cfg = runner.cfg
+    def _build_dataloader(self, cfg):
         dataset_cfg = copy.deepcopy(cfg.train_dataloader['dataset'])
         test_pipeline = None
         for key in ('test_dataloader', 'val_dataloader'):
@@ -294,8 +295,50 @@ class QuESTVocabularyHook(Hook):
                 cfg.train_dataloader['collate_fn'])
         return Runner.build_dataloader(loader_cfg), len(dataset), total
 
+    def extract_features(self, cfg,
+                         model) -> Tuple[Any, torch.Tensor, int, int]:
+        """Extract the teacher vectors the vocabulary is built from.
+
+        Args:
+            cfg (Config): The run's config (its train dataset, with the
+                test pipeline, is what is read).
+            model (nn.Module): The (unwrapped) distillation model.
+
+        Returns:
+            tuple: ``(loss, feats, num_images, num_seen)``: the QuESTLoss,
+            this rank's ``(N, C_T)`` CPU vectors (a seeded uniform sample of
+            at most the k-means budget), the number of images read and the
+            number of vectors seen on this rank.
+        """
+        loss = self.get_loss(model)
+        dataloader, num_images, _ = self._build_dataloader(cfg)
+        feats = self._extract(model, loss, dataloader)
+        return loss, feats, num_images, self._seen
+
+    def cluster(self, feats: torch.Tensor, loss) -> Tuple[torch.Tensor, dict]:
+        """k-means of ``feats`` into the loss's K words, with statistics.
+
+        Returns:
+            tuple: the ``(K, C_T)`` vocabulary and a dict with the mean
+            closest-word probability at the loss's tau (``prob``), the
+            k-means ``backend``, ``points`` and ``inertia``.
+        """
+        result = kmeans(
+            feats,
+            loss.num_words,
+            niter=self.niter,
+            seed=self.seed,
+            max_points_per_centroid=self.max_points_per_centroid,
+            backend=self.backend)
+        vocab = result.centroids.float().contiguous()
+        prob = float(closest_word_probability(feats, vocab, loss.tau))
+        return vocab, dict(prob=prob,
+                           backend=result.backend,
+                           points=result.num_points,
+                           inertia=result.inertia)
+
     @torch.no_grad()
-    def _extract(self, runner, model, loss, dataloader) -> torch.Tensor:
+    def _extract(self, model, loss, dataloader) -> torch.Tensor:
         """Teacher vectors of this rank's images, (N_rank, C_T), CPU."""
         distiller = model.distiller
         args = self._teacher_record_args(distiller)
@@ -350,13 +393,13 @@ class QuESTVocabularyHook(Hook):
     def _build(self, runner, model, loss) -> None:
         start = time.time()
         rank, world_size = get_rank(), get_world_size()
-        dataloader, num_images, total = self._build_dataloader(runner)
+        dataloader, num_images, total = self._build_dataloader(runner.cfg)
         runner.logger.info(
             f'QuESTVocabularyHook: building the K={loss.num_words} '
             f'vocabulary of {self.loss_name} from the teacher features of '
             f'{num_images} of {total} training images (test pipeline, '
             f'{world_size} rank(s)).')
-        feats = self._extract(runner, model, loss, dataloader)
+        feats = self._extract(model, loss, dataloader)
         if feats.shape[1] != loss.feat_channels:
             raise ValueError(
                 f'The teacher recorder gives {feats.shape[1]}-channel '
@@ -379,23 +422,8 @@ class QuESTVocabularyHook(Hook):
             vectors = torch.cat(shards) if len(shards) > 1 else shards[0]
             del shards
             try:
-                result = kmeans(
-                    vectors,
-                    loss.num_words,
-                    niter=self.niter,
-                    seed=self.seed,
-                    max_points_per_centroid=self.max_points_per_centroid,
-                    backend=self.backend)
-                vocab = result.centroids.float().contiguous()
-                prob = float(closest_word_probability(vectors, vocab,
-                                                      loss.tau))
-                status = [
-                    None,
-                    dict(prob=prob,
-                         backend=result.backend,
-                         points=result.num_points,
-                         inertia=result.inertia)
-                ]
+                vocab, stats = self.cluster(vectors, loss)
+                status = [None, stats]
             except ValueError as err:
                 status = [
                     f'{err} (QuESTVocabularyHook: check num_words and '
