@@ -302,7 +302,11 @@ def test_metafile_configs_exist(metafile_models):
     for rel, model in metafile_models.items():
         assert osp.isfile(osp.join(REPO, rel)), rel
         assert model['Weights'] is None
-        assert model['Metadata']['Training Data'] == 'CIFAR-100'
+        # the dataset the config trains on
+        cfg = Config.fromfile(osp.join(REPO, rel))
+        expected = {'LocalCIFAR100': 'CIFAR-100', 'LocalCIFAR10': 'CIFAR-10'}
+        assert model['Metadata']['Training Data'] == \
+            expected[cfg.train_dataloader.dataset.type]
 
 
 # ---------------------------------------------------------------------------
