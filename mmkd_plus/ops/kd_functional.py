@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 __all__ = [
+    'ft_factor',
     'autocast_off', 'compute_dtype', 'to_compute_dtype', 'pool_to_smaller',
     'pool_pair_to_smaller', 'channel_normalize', 'poly_kernel', 'nst_mmd',
     'fsp_matrix', 'pkt_probabilities', 'pkt_divergence', 'sp_similarity',
@@ -257,3 +258,16 @@ def gaussian_nll(mean: Tensor, target: Tensor, var: Tensor) -> Tensor:
         Tensor: A scalar.
     """
     return (0.5 * ((mean - target).pow(2) / var + torch.log(var))).mean()
+
+
+def ft_factor(x: Tensor, p: float = 2.0) -> Tensor:
+    """The CRD benchmark's factor code: L2-normalised ``mean_c x^p``.
+
+    Args:
+        x (Tensor): A factor map (B, C, H, W).
+        p (float): Power applied before the channel mean. Defaults to 2.
+
+    Returns:
+        Tensor: (B, H*W), each row of unit L2 norm.
+    """
+    return F.normalize(x.pow(p).mean(dim=1).flatten(1), p=2, dim=1)

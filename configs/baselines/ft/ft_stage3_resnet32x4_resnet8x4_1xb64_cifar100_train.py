@@ -1,9 +1,9 @@
 # FT (Kim et al., NeurIPS 2018), stage 2 of 2: on CIFAR-100, resnet32x4 ->
 # resnet8x4, with the CRD benchmark's recipe (RepDistiller): 1 x CE + 200 x
 # FT between the student's translated factor and the frozen paraphraser's
-# factor of the teacher's last stage map (RepDistiller's feat[-2]), MMRazor's
-# FTLoss (L1 of the L2-normalised flattened factors: the paper form;
-# RepDistiller uses the normalised channel mean of the squared factor). Run
+# factor of the teacher's last stage map (RepDistiller's feat[-2]), mmkd_plus's
+# FactorTransferLoss: L1 between the L2-normalised channel means of the
+# squared factors (RepDistiller's form; MMRazor's FTLoss is the paper's). Run
 # ft_stage3_resnet32x4_resnet8x4_1xb64_cifar100_pretrain.py first. 240
 # epochs, batch 64, SGD LR 0.05 x0.1 at 150/180/210.
 _base_ = ['./ft_stage3_resnet32x4_resnet8x4_1xb64_cifar100_pretrain.py']
@@ -20,7 +20,7 @@ model = dict(
         connectors=dict(ft_t=dict(phase='train')),
         distill_losses=dict(
             _delete_=True,
-            loss_ft=dict(type='FTLoss', loss_weight=200.0)),
+            loss_ft=dict(type='FactorTransferLoss', loss_weight=200.0)),
         loss_forward_mappings=dict(
             _delete_=True,
             loss_ft=dict(

@@ -20,7 +20,7 @@ model = dict(
         connectors=dict(ft_t=dict(phase='train')),
         distill_losses=dict(
             _delete_=True,
-            loss_ft=dict(type='FTLoss', loss_weight=200.0)),
+            loss_ft=dict(type='FactorTransferLoss', loss_weight=200.0)),
         loss_forward_mappings=dict(
             _delete_=True,
             loss_ft=dict(

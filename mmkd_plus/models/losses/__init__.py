@@ -1,5 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .cc_loss import CCLoss
+from .factor_transfer_loss import FactorTransferLoss
 from .fsp_loss import FSPLoss
 from .nst_loss import NSTLoss
 from .pkt_loss import PKTLoss
@@ -9,6 +10,6 @@ from .sync_crd_loss import SyncCRDLoss
 from .vid_loss import VIDLoss
 
 __all__ = [
-    'QuESTLoss', 'CCLoss', 'FSPLoss', 'NSTLoss', 'PKTLoss', 'SPLoss',
-    'SyncCRDLoss', 'VIDLoss'
+    'FactorTransferLoss', 'QuESTLoss', 'CCLoss', 'FSPLoss', 'NSTLoss',
+    'PKTLoss', 'SPLoss', 'SyncCRDLoss', 'VIDLoss'
 ]
