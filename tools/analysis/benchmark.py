@@ -262,9 +262,8 @@ def load_config(path, cfg_options=None, batch_size=None, amp=False,
     if cfg.get('default_hooks', None) is not None:
         cfg.default_hooks.checkpoint = None
     cfg.log_level = 'WARNING'
-    cfg.test_cfg = None
-    cfg.test_dataloader = None
-    cfg.test_evaluator = None
+    # test_* stay: the Runner builds them lazily (never, here), and hooks
+    # such as QuESTVocabularyHook read the deterministic test pipeline
     return cfg
 
 
