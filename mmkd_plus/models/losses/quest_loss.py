@@ -42,8 +42,9 @@ class QuESTLoss(nn.Module):
     authors' ``Accur_vword``).
 
     Args:
-        num_words (int): Vocabulary size K.
         feat_channels (int): Teacher channels C_T at the distilled layer.
+        num_words (int): Vocabulary size K. Defaults to 4096 (the paper's
+            for CIFAR-100 and ImageNet).
         tau (float): Temperature of the teacher assignment. Defaults to 0.2
             (the authors' ``temperature=5`` for CIFAR-100/ImageNet). Tune it
             so the mean closest-word probability is about 0.996.
@@ -67,8 +68,8 @@ class QuESTLoss(nn.Module):
     """
 
     def __init__(self,
-                 num_words: int,
                  feat_channels: int,
+                 num_words: int = 4096,
                  tau: float = 0.2,
                  downscale: int = 1,
                  loss_weight: float = 1.0) -> None:
