@@ -17,6 +17,7 @@ To run an upstream script unchanged (for example MMRazor's own
 """
 import logging
 import os
+import os.path as osp
 import sys
 import types
 import warnings
@@ -130,6 +131,30 @@ def stub_mmrazor_quantization() -> bool:
     return True
 
 
+def _torchvision_ops_load() -> bool:
+    """Whether torchvision's compiled ops load (or torchvision is absent).
+
+    Loading them here, as ``torchvision.extension`` would, registers the real
+    ops, so a matching build imports as usual and nothing is defined twice.
+    """
+    import glob
+    import importlib.util
+    spec = importlib.util.find_spec('torchvision')
+    if spec is None or not spec.submodule_search_locations:
+        return True  # nothing to fix
+    folder = list(spec.submodule_search_locations)[0]
+    libs = sorted(glob.glob(osp.join(folder, '_C.*so')) +
+                  glob.glob(osp.join(folder, '_C.*pyd')) +
+                  glob.glob(osp.join(folder, '_C.so')))
+    if not libs:
+        return False
+    try:
+        torch.ops.load_library(libs[0])
+    except (OSError, RuntimeError):
+        return False
+    return True
+
+
 @_once
 def define_torchvision_op_schemas() -> bool:
     """STACK #8: a CUDA torchvision beside a CPU torch cannot be imported.
@@ -138,19 +163,12 @@ def define_torchvision_op_schemas() -> bool:
     its ``_meta_registrations`` then raises ``RuntimeError: operator
     torchvision::nms does not exist`` at import, although classification
     only needs its Python parts. We define the ``nms``/``qnms`` schemas (no
-    kernels) so the import succeeds; calling the ops still raises. Does
-    nothing when torchvision's ops are present (a matching build).
+    kernels) so the import succeeds; calling the ops still raises. When the
+    compiled ops do load (a matching build, e.g. CUDA torch with CUDA
+    torchvision), it loads them and defines nothing.
     """
-    if 'torchvision' in sys.modules:
+    if 'torchvision' in sys.modules or _torchvision_ops_load():
         return False
-    try:
-        import importlib.util
-        if importlib.util.find_spec('torchvision') is None:
-            return False
-        torch.ops.torchvision.nms  # noqa: B018  (loads if registered)
-        return False
-    except (AttributeError, RuntimeError):
-        pass
     lib = torch.library.Library('torchvision', 'FRAGMENT')
     for op in ('nms', 'qnms'):
         schema = ('(Tensor dets, Tensor scores, float iou_threshold) '

@@ -267,3 +267,24 @@ def test_kd_soft_ce_loss_works_with_mmpretrain():
         expected += -(pt * logp).sum()
     expected = tau**2 * expected / 2
     assert loss.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_torchvision_fix_leaves_a_matching_build_alone(monkeypatch):
+    """Where torchvision's compiled ops load (a matching CUDA/CPU build),
+    the fix loads them and defines no schema of its own, so torchvision's
+    own registration never collides with ours."""
+    import torchvision.extension as ext
+    loaded = []
+    monkeypatch.setattr(torch.ops, 'load_library', loaded.append)
+    assert compat._torchvision_ops_load() is True
+    assert len(loaded) == 1 and '_C' in os.path.basename(loaded[0])
+
+    def fail(path):
+        raise OSError(f'Could not load this library: {path}')
+
+    monkeypatch.setattr(torch.ops, 'load_library', fail)
+    assert compat._torchvision_ops_load() is False
+    # on this machine the real load fails exactly when torchvision has no ops
+    monkeypatch.undo()
+    if not ext._has_ops():
+        assert compat._torchvision_ops_load() is False
