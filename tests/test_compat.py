@@ -12,6 +12,7 @@ import pytest
 import torch
 import torch.distributed as dist
 import torch.nn as nn
+from kd_test_utils import free_port
 
 from mmkd_plus import compat
 
@@ -22,7 +23,9 @@ def run_python(code: str, skip: str = '') -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=REPO)
     env[compat.SKIP_ENV] = skip
     return subprocess.run([sys.executable, '-c', code],
-                          capture_output=True, text=True, env=env,
+                          capture_output=True,
+                          text=True,
+                          env=env,
                           timeout=300)
 
 
@@ -48,11 +51,12 @@ def test_mmrazor_models_import_fails_without_stub():
 
 def test_quantization_raises_one_clear_error():
     from mmrazor.structures.quantization import BackendConfigs, QConfigHandler
-    with pytest.raises(compat.QuantizationUnavailableError,
-                       match='quantization .*does not work on PyTorch'):
+    with pytest.raises(
+            compat.QuantizationUnavailableError,
+            match='quantization .*does not work on PyTorch'):
         QConfigHandler(dict(w_qscheme=dict(), a_qscheme=dict()))
-    with pytest.raises(compat.QuantizationUnavailableError,
-                       match='torch<=1.13'):
+    with pytest.raises(
+            compat.QuantizationUnavailableError, match='torch<=1.13'):
         BackendConfigs['native']
 
 
@@ -79,8 +83,7 @@ def test_torchvision_import_without_op_schemas():
         # a matching torchvision build: the fix must do nothing
         assert 'define_torchvision_op_schemas' not in compat.applied_fixes()
         return
-    proc = run_python(
-        'import mmkd_plus', skip='define_torchvision_op_schemas')
+    proc = run_python('import mmkd_plus', skip='define_torchvision_op_schemas')
     assert proc.returncode != 0
     assert 'operator torchvision::nms does not exist' in proc.stderr
     # with the fix, torchvision's Python parts work
@@ -107,8 +110,8 @@ def _record_bn_min(set_inplace_false) -> float:
     model = nn.Sequential()
     model.add_module('block', _ConvBNReLU())
     # MMRazor's method evals its `varstr` relative to `self` and recurses
-    holder = type('Holder', (), dict(
-        set_module_inplace_false=set_inplace_false))()
+    holder = type('Holder', (),
+                  dict(set_module_inplace_false=set_inplace_false))()
     holder.architecture = model
     holder.set_module_inplace_false(model, 'self.architecture')
     recorders = RecorderManager(
@@ -181,16 +184,16 @@ def test_weights_only_load_of_mmengine_checkpoint():
 
 
 # STACK #5, #6, #7 -----------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 @contextmanager
 def _single_process_group(init):
-    env = dict(RANK='0', WORLD_SIZE='1', LOCAL_RANK='0',
-               MASTER_ADDR='127.0.0.1', MASTER_PORT=str(_free_port()))
+    env = dict(
+        RANK='0',
+        WORLD_SIZE='1',
+        LOCAL_RANK='0',
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=str(free_port()))
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:

@@ -3,37 +3,36 @@
 import json
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 
 import pytest
 import torch
-from kd_test_utils import KD_DIGITS, REPO, short_run_options
+from kd_test_utils import KD_DIGITS, REPO, free_port, short_run_options
 
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def test_kd_config_trains_under_two_process_ddp(digits_root,
-                                                digits_teacher_ckpt,
-                                                tmp_path):
+                                                digits_teacher_ckpt, tmp_path):
     work = str(tmp_path / 'ddp')
-    opts = short_run_options(digits_root, work, max_epochs=2, num_train=64,
-                             batch_size=16)
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()),
-               OMP_NUM_THREADS='1')
-    proc = subprocess.run(
-        ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), KD_DIGITS, '2',
-         '--cfg-options', f'model.teacher_ckpt={digits_teacher_ckpt}',
-         *opts],
-        capture_output=True, text=True, env=env, cwd=str(tmp_path),
-        timeout=600)
+    opts = short_run_options(
+        digits_root, work, max_epochs=2, num_train=64, batch_size=16)
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PORT=str(free_port()),
+        OMP_NUM_THREADS='1')
+    proc = subprocess.run([
+        'bash',
+        osp.join(REPO, 'tools', 'dist_train.sh'), KD_DIGITS, '2',
+        '--cfg-options', f'model.teacher_ckpt={digits_teacher_ckpt}', *opts
+    ],
+                          capture_output=True,
+                          text=True,
+                          env=env,
+                          cwd=str(tmp_path),
+                          timeout=600)
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-4000:]
     assert 'Distributed training: True' in log
@@ -48,13 +47,18 @@ def test_kd_config_trains_under_two_process_ddp(digits_root,
     # tools/dist_test.sh evaluates it with 2 processes, each on half of the
     # test split, and gathers the metric over the whole split
     metrics = str(tmp_path / 'metrics.json')
-    env['PORT'] = str(_free_port())
-    proc = subprocess.run(
-        ['bash', osp.join(REPO, 'tools', 'dist_test.sh'), KD_DIGITS,
-         ckpt_path, '2', '--out', metrics, '--work-dir',
-         str(tmp_path / 'ddp_test'), '--cfg-options', *opts],
-        capture_output=True, text=True, env=env, cwd=str(tmp_path),
-        timeout=600)
+    env['PORT'] = str(free_port())
+    proc = subprocess.run([
+        'bash',
+        osp.join(REPO, 'tools', 'dist_test.sh'), KD_DIGITS, ckpt_path, '2',
+        '--out', metrics, '--work-dir',
+        str(tmp_path / 'ddp_test'), '--cfg-options', *opts
+    ],
+                          capture_output=True,
+                          text=True,
+                          env=env,
+                          cwd=str(tmp_path),
+                          timeout=600)
     assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
     with open(metrics) as f:
         top1 = json.load(f)['accuracy/top1']

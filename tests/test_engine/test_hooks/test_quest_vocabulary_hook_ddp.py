@@ -2,13 +2,12 @@
 """QuESTVocabularyHook under 2-process DDP: one identical vocabulary."""
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 
 import pytest
 import torch
-from kd_test_utils import REPO, short_run_options
+from kd_test_utils import REPO, free_port, short_run_options
 
 pytestmark = pytest.mark.slow
 
@@ -16,25 +15,17 @@ QUEST_DIGITS = osp.join(REPO, 'configs', 'quest',
                         'quest_layer3_resnet20_resnet8_1xb64_digits.py')
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def test_every_rank_holds_the_same_vocabulary(digits_root, digits_teacher_ckpt,
                                               tmp_path):
     work = str(tmp_path / 'ddp')
     vocab = str(tmp_path / 'vocab_rank{rank}.pth')
-    opts = short_run_options(digits_root,
-                             work,
-                             max_epochs=1,
-                             num_train=64,
-                             batch_size=16)
-    env = dict(os.environ,
-               PYTHON=sys.executable,
-               PORT=str(_free_port()),
-               OMP_NUM_THREADS='1')
+    opts = short_run_options(
+        digits_root, work, max_epochs=1, num_train=64, batch_size=16)
+    env = dict(
+        os.environ,
+        PYTHON=sys.executable,
+        PORT=str(free_port()),
+        OMP_NUM_THREADS='1')
     proc = subprocess.run([
         'bash',
         osp.join(REPO, 'tools', 'dist_train.sh'), QUEST_DIGITS, '2',
@@ -58,6 +49,6 @@ def test_every_rank_holds_the_same_vocabulary(digits_root, digits_teacher_ckpt,
     v1 = torch.load(vocab.format(rank=1), map_location='cpu')['vocab']
     assert v0.shape == (16, 64)
     assert torch.equal(v0, v1)
-    state = torch.load(osp.join(work, 'epoch_1.pth'),
-                       map_location='cpu')['state_dict']
+    state = torch.load(
+        osp.join(work, 'epoch_1.pth'), map_location='cpu')['state_dict']
     assert torch.equal(state['distiller.distill_losses.loss_quest.vocab'], v0)
