@@ -208,3 +208,47 @@ def test_empty_clusters_are_reseeded():
         assert result.inertia == 0
         found = sorted(map(tuple, result.centroids.tolist()))
         assert found == [(0.0, 0.0), (0.0, 10.0), (10.0, 0.0)]
+
+
+@needs_faiss
+def test_faiss_gpu_path_uses_one_index_on_the_current_device(
+        blobs, monkeypatch):
+    """The GPU branch, run on the CPU with a stand-in for faiss-gpu: one
+    GpuIndexFlatL2 on torch's current CUDA device (not every GPU), and the
+    same clustering as the CPU index."""
+    import types
+
+    # the module (mmkd_plus.ops re-exports a function of the same name)
+    km = sys.modules['mmkd_plus.ops.kmeans']
+    made = []
+
+    class FakeConfig:
+        device = None
+
+    def gpu_index(res, d, config):
+        made.append((res, d, config.device))
+        return faiss.IndexFlatL2(d)  # the same maths, on the CPU
+
+    fake = types.SimpleNamespace(**{
+        name: getattr(faiss, name)
+        for name in ('ClusteringParameters', 'Clustering', 'IndexFlatL2',
+                     'vector_to_array',
+                     'ClusteringInitMethod_KMEANS_PLUS_PLUS')
+        if hasattr(faiss, name)
+    })
+    fake.StandardGpuResources = object
+    fake.GpuIndexFlatConfig = FakeConfig
+    fake.GpuIndexFlatL2 = gpu_index
+    fake.get_num_gpus = lambda: 4
+    monkeypatch.setattr(km, '_import_faiss', lambda: fake)
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'current_device', lambda: 2)
+
+    x, _ = blobs
+    gpu = kmeans(x, 4, niter=10, seed=3, backend='faiss')
+    assert gpu.backend == 'faiss-gpu'
+    assert len(made) == 1 and made[0][2] == 2  # device 2 of 4, only
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    cpu = kmeans(x, 4, niter=10, seed=3, backend='faiss')
+    assert cpu.backend == 'faiss'
+    assert torch.allclose(gpu.centroids, cpu.centroids)
