@@ -97,3 +97,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         return s.getsockname()[1]
+
+
+def run_dist_tool(script: str, *args: str, cwd: str) -> str:
+    """Run ``tools/<script>`` (dist_train.sh / dist_test.sh) with the given
+    arguments on CPUs, one torch thread per process, a free port; assert it
+    succeeded and return its stdout and stderr."""
+    import subprocess
+    import sys
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()),
+               OMP_NUM_THREADS='1')
+    proc = subprocess.run(['bash', osp.join(REPO, 'tools', script), *args],
+                          capture_output=True, text=True, env=env, cwd=cwd,
+                          timeout=600)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-4000:]
+    return log

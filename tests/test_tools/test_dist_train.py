@@ -1,14 +1,11 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """tools/dist_train.sh: 2-process DDP on CPUs (torchrun, gloo)."""
 import json
-import os
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
-from kd_test_utils import KD_DIGITS, REPO, free_port, short_run_options
+from kd_test_utils import KD_DIGITS, run_dist_tool, short_run_options
 
 pytestmark = pytest.mark.slow
 
@@ -18,23 +15,10 @@ def test_kd_config_trains_under_two_process_ddp(digits_root,
     work = str(tmp_path / 'ddp')
     opts = short_run_options(
         digits_root, work, max_epochs=2, num_train=64, batch_size=16)
-    env = dict(
-        os.environ,
-        PYTHON=sys.executable,
-        PORT=str(free_port()),
-        OMP_NUM_THREADS='1')
-    proc = subprocess.run([
-        'bash',
-        osp.join(REPO, 'tools', 'dist_train.sh'), KD_DIGITS, '2',
-        '--cfg-options', f'model.teacher_ckpt={digits_teacher_ckpt}', *opts
-    ],
-                          capture_output=True,
-                          text=True,
-                          env=env,
-                          cwd=str(tmp_path),
-                          timeout=600)
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log[-4000:]
+    log = run_dist_tool(
+        'dist_train.sh', KD_DIGITS, '2', '--cfg-options',
+        f'model.teacher_ckpt={digits_teacher_ckpt}', *opts,
+        cwd=str(tmp_path))
     assert 'Distributed training: True' in log
     # 64 images, batch 16 per process, 2 processes: 2 iterations an epoch
     assert 'Epoch(train) [2][2/2]' in log
@@ -47,19 +31,10 @@ def test_kd_config_trains_under_two_process_ddp(digits_root,
     # tools/dist_test.sh evaluates it with 2 processes, each on half of the
     # test split, and gathers the metric over the whole split
     metrics = str(tmp_path / 'metrics.json')
-    env['PORT'] = str(free_port())
-    proc = subprocess.run([
-        'bash',
-        osp.join(REPO, 'tools', 'dist_test.sh'), KD_DIGITS, ckpt_path, '2',
-        '--out', metrics, '--work-dir',
-        str(tmp_path / 'ddp_test'), '--cfg-options', *opts
-    ],
-                          capture_output=True,
-                          text=True,
-                          env=env,
-                          cwd=str(tmp_path),
-                          timeout=600)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    run_dist_tool(
+        'dist_test.sh', KD_DIGITS, ckpt_path, '2', '--out', metrics,
+        '--work-dir', str(tmp_path / 'ddp_test'), '--cfg-options', *opts,
+        cwd=str(tmp_path))
     with open(metrics) as f:
         top1 = json.load(f)['accuracy/top1']
     # 359 test images: an accuracy is a multiple of 100/359

@@ -1,13 +1,10 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """QuESTVocabularyHook under 2-process DDP: one identical vocabulary."""
-import os
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
 import torch
-from kd_test_utils import REPO, free_port, short_run_options
+from kd_test_utils import REPO, run_dist_tool, short_run_options
 
 pytestmark = pytest.mark.slow
 
@@ -21,27 +18,14 @@ def test_every_rank_holds_the_same_vocabulary(digits_root, digits_teacher_ckpt,
     vocab = str(tmp_path / 'vocab_rank{rank}.pth')
     opts = short_run_options(
         digits_root, work, max_epochs=1, num_train=64, batch_size=16)
-    env = dict(
-        os.environ,
-        PYTHON=sys.executable,
-        PORT=str(free_port()),
-        OMP_NUM_THREADS='1')
-    proc = subprocess.run([
-        'bash',
-        osp.join(REPO, 'tools', 'dist_train.sh'), QUEST_DIGITS, '2',
-        '--cfg-options', f'model.teacher_ckpt={digits_teacher_ckpt}',
+    log = run_dist_tool(
+        'dist_train.sh', QUEST_DIGITS, '2', '--cfg-options',
+        f'model.teacher_ckpt={digits_teacher_ckpt}',
         'model.distiller.connectors.quest_head.num_words=16',
         'model.distiller.distill_losses.loss_quest.num_words=16',
         'custom_hooks.0.batch_size=16',
-        f'custom_hooks.0.save_vocab_file={vocab}', *opts
-    ],
-                          capture_output=True,
-                          text=True,
-                          env=env,
-                          cwd=str(tmp_path),
-                          timeout=600)
-    log = proc.stdout + proc.stderr
-    assert proc.returncode == 0, log[-4000:]
+        f'custom_hooks.0.save_vocab_file={vocab}', *opts,
+        cwd=str(tmp_path))
     assert 'Distributed training: True' in log
     # 64 images, split over two ranks and gathered on rank 0
     assert 'from 4096 vectors' in log
