@@ -4,7 +4,7 @@
 MMRazor 1.0.0 (its last release) was written for torch 1.8-1.13. On torch 2.x
 it cannot be imported, records wrong features silently, cannot load its own
 checkpoints and cannot run DDP on a CPU. Each fix below is a named function
-that answers one upstream bug (numbered as in the project's STACK.md), is
+that answers one upstream bug (numbered as in ``docs/compat.md``), is
 idempotent, and is tested in ``tests/test_compat.py`` by showing the failure
 it removes.
 
@@ -98,7 +98,7 @@ class _QuantizationStandIn:
 
 @_once
 def stub_mmrazor_quantization() -> bool:
-    """STACK #1: ``import mmrazor.models`` fails on torch 2.
+    """#1: ``import mmrazor.models`` fails on torch 2.
 
     ``mmrazor.structures.quantization.backend_config`` uses
     ``torch.ao.quantization.fuser_method_mappings.reverse2`` (and friends),
@@ -157,7 +157,7 @@ def _torchvision_ops_load() -> bool:
 
 @_once
 def define_torchvision_op_schemas() -> bool:
-    """STACK #8: a CUDA torchvision beside a CPU torch cannot be imported.
+    """#8: a CUDA torchvision beside a CPU torch cannot be imported.
 
     torchvision's compiled ops fail to load against a CPU-only torch, and
     its ``_meta_registrations`` then raises ``RuntimeError: operator
@@ -189,7 +189,7 @@ def _walk_set_inplace_false(self, architecture, varstr: str = '') -> None:
 
 @_once
 def fix_set_module_inplace_false() -> bool:
-    """STACK #2 (silent): recorders before a ReLU record post-ReLU values.
+    """#2 (silent): recorders before a ReLU record post-ReLU values.
 
     ``BaseAlgorithm.set_module_inplace_false`` only descends into
     ``OrderedDict``; torch 2 stores ``_modules`` as a plain ``dict``, so the
@@ -232,7 +232,7 @@ def _mmengine_checkpoint_globals() -> list:
 
 @_once
 def allow_mmengine_checkpoint_globals() -> bool:
-    """STACK #3: torch>=2.6 ``weights_only=True`` rejects mmengine checkpoints.
+    """#3: torch>=2.6 ``weights_only=True`` rejects mmengine checkpoints.
 
     ``resume``, ``load_from`` of a full checkpoint, a ``teacher_ckpt`` taken
     from a training checkpoint, and MMRazor's converters all fail with
@@ -253,7 +253,7 @@ def allow_mmengine_checkpoint_globals() -> bool:
 
 @_once
 def fix_cpu_distributed_init() -> bool:
-    """STACK #5: ``launcher='pytorch'`` without a GPU fails.
+    """#5: ``launcher='pytorch'`` without a GPU fails.
 
     mmengine's ``_init_dist_pytorch`` always calls
     ``torch.cuda.set_device``, which on a CPU build raises
@@ -284,7 +284,7 @@ def fix_cpu_distributed_init() -> bool:
 
 @_once
 def fix_cpu_ddp_device_ids() -> bool:
-    """STACK #6: wrapping a CPU model in DDP fails.
+    """#6: wrapping a CPU model in DDP fails.
 
     mmengine's ``Runner.wrap_model`` passes ``device_ids=[LOCAL_RANK]``,
     which torch rejects for a CPU module (``ValueError:
@@ -317,7 +317,7 @@ def fix_cpu_ddp_device_ids() -> bool:
 
 @_once
 def fix_cpu_sync_bn() -> bool:
-    """STACK #7: ``sync_bn`` in a config breaks CPU DDP.
+    """#7: ``sync_bn`` in a config breaks CPU DDP.
 
     ``SyncBatchNorm layers only work with GPU modules``. A config written
     for 8 GPUs with ``sync_bn='torch'`` can then not be tried under CPU DDP.
@@ -347,7 +347,7 @@ def fix_cpu_sync_bn() -> bool:
 
 @_once
 def fix_kd_soft_ce_loss() -> bool:
-    """STACK #11: MMRazor's ``KDSoftCELoss`` needs mmcls.
+    """#11: MMRazor's ``KDSoftCELoss`` needs mmcls.
 
     It takes ``soft_cross_entropy`` from mmcls and, with only mmpretrain
     installed, holds a placeholder that raises (``unexpected keyword
@@ -371,8 +371,8 @@ def apply() -> List[str]:
     variable ``MMKD_PLUS_COMPAT_SKIP`` to comma-separated fix names leaves
     those out, to see an upstream bug for oneself.
     """
-    # STACK #13: mmcv-lite has no compiled ops; classification never needs
-    # them, so mmcv's import-time warning about them is noise here.
+    # #13 (docs/compat.md): mmcv-lite has no compiled ops; classification
+    # never needs them, so mmcv's import-time warning about them is noise.
     warnings.filterwarnings(
         'ignore', message='Fail to import ``MultiScaleDeformableAttention``')
     stub_mmrazor_quantization()
