@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+import inspect
 import math
 
 import numpy as np
@@ -8,9 +9,18 @@ import torch
 from mmkd_plus.ops import kd_functional as kdf
 
 
-def test_all_is_complete():
-    for name in kdf.__all__:
-        assert callable(getattr(kdf, name))
+def test_all_lists_every_public_function():
+    """``__all__`` holds functions only, and every public function the
+    module defines (a helper left out would be missing from the package's
+    ``from ... import *``)."""
+    defined = {
+        name
+        for name, obj in vars(kdf).items() if inspect.isfunction(obj)
+        and obj.__module__ == kdf.__name__ and not name.startswith('_')
+    }
+    assert defined - set(kdf.__all__) == set()
+    assert all(inspect.isfunction(getattr(kdf, name)) for name in kdf.__all__)
+    assert len(set(kdf.__all__)) == len(kdf.__all__)
 
 
 def test_compute_dtype():

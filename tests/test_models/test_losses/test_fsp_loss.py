@@ -60,9 +60,14 @@ def test_random_with_pooling_against_loops():
 
 
 def test_student_and_teacher_spatial_sizes_may_differ():
-    s = (torch.randn(2, 3, 8, 8), torch.randn(2, 4, 8, 8))
-    t = (torch.randn(2, 3, 4, 4), torch.randn(2, 4, 4, 4))
-    assert torch.isfinite(FSPLoss()(*s, *t))
+    # the matrices are C x C' whatever H x W: each network's own size
+    rng = np.random.default_rng(1)
+    s = [rng.standard_normal((2, c, 8, 8)) for c in (3, 4)]
+    t = [rng.standard_normal((2, c, 4, 4)) for c in (3, 4)]
+    g_s = _hand_fsp(*(x.reshape(2, -1, 64) for x in s))
+    g_t = _hand_fsp(*(x.reshape(2, -1, 16) for x in t))
+    loss = FSPLoss()(*(torch.from_numpy(x) for x in s + t))
+    assert loss.item() == pytest.approx(((g_s - g_t)**2).mean(), rel=1e-10)
 
 
 def test_zero_when_student_equals_teacher():

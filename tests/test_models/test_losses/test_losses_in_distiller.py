@@ -109,6 +109,7 @@ def test_loss_in_configurable_distiller(name):
                for p in student.parameters())
     assert all(p.grad is None for p in teacher.parameters())
     for connector in distiller.connectors.values():
-        assert all(p.grad is not None for p in connector.parameters())
+        assert all(p.grad.abs().sum() > 0 for p in connector.parameters())
     if name == 'vid_loss':
-        assert distiller.distill_losses['loss_kd'].alpha.grad is not None
+        alpha = distiller.distill_losses['loss_kd'].alpha
+        assert alpha.grad.abs().sum() > 0

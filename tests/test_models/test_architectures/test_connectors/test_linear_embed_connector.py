@@ -54,7 +54,14 @@ def test_gradients():
     connector = LinearEmbedConnector(6, 4)
     x = torch.randn(2, 6, requires_grad=True)
     connector(x).sum().backward()
-    assert x.grad is not None and connector.linear.weight.grad is not None
+    # d sum(x W^T + b) / dx = the column sums of W for every sample;
+    # / dW = the batch sum of x for every output row; / db = the batch size
+    weight = connector.linear.weight.detach()
+    torch.testing.assert_close(x.grad, weight.sum(0).expand(2, 6))
+    torch.testing.assert_close(connector.linear.weight.grad,
+                               x.detach().sum(0).expand(4, 6))
+    torch.testing.assert_close(connector.linear.bias.grad,
+                               torch.full((4, ), 2.))
 
 
 @pytest.mark.parametrize('shape', [(6, ), (2, 5), (2, 6, 2, 2)])

@@ -52,7 +52,25 @@ def test_init_gamma_bias_and_gradients():
     assert fixed.bias.shape == (3, ) and bool((fixed.bias == 0).all())
     out = conn(torch.randn(1, 512, 2, 2)).sum()
     out.backward()
-    assert conn.scale.grad is not None and conn.weight.grad is not None
+    # without a bias the output is gamma times cosines: d sum / d gamma is
+    # the sum of the cosines
+    assert conn.scale.grad.item() == pytest.approx(
+        out.item() / 3.0, abs=1e-4)
+    # the weight's gradient (through its normalisation) against finite
+    # differences, in float64
+    small = QuESTConnector(4, 3).double()
+    x = torch.randn(2, 4, 2, 2, dtype=torch.float64, requires_grad=True)
+    params = {
+        name: p.detach().clone().requires_grad_()
+        for name, p in small.named_parameters()
+    }
+
+    def scores(x, weight, scale):
+        return torch.func.functional_call(small, dict(
+            weight=weight, scale=scale), (x, ))
+
+    assert torch.autograd.gradcheck(
+        scores, (x, params['weight'], params['scale']))
 
 
 def test_amp_input_dtype_and_registry():
