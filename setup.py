@@ -39,6 +39,8 @@ INSTALL_REQUIRES = [
     'scipy',
     'scikit-learn',
     'matplotlib',
+    # optimal transport (WCoRD's local term), torch backend
+    'POT',
 ]
 
 EXTRAS_REQUIRE = {
