@@ -1,16 +1,19 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Tests of tools/analysis/benchmark.py.
 
-The numbers it measures depend on the machine and its load: these tests
-check that they are consistent with one another (images/s, ratios, parameter
-counts), never that they are below any bound.
+The times it measures depend on the machine and its load: these tests check
+that the reported figures follow from one another (the ratio from the
+per-pair step times, images/s from the median, parameter counts from the
+built models), that the steps alternate, and the memory measure on a step
+whose allocations are known; never that a time is below a bound.
 """
-import importlib.util
 import json
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
+from kd_test_utils import load_tool
 from mmengine.config import Config
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -18,138 +21,147 @@ TEACHER_CFG = osp.join(REPO_ROOT, 'configs', 'teachers',
                        'resnet8_1xb64_digits.py')
 KD_CFG = osp.join(REPO_ROOT, 'configs', 'baselines', 'kd',
                   'kd_logits_resnet20_resnet8_1xb64_digits.py')
-BATCH = 8
+NAMES = ['resnet8_1xb64_digits', 'kd_logits_resnet20_resnet8_1xb64_digits']
+BATCH, ITERS, WARMUP = 8, 4, 1
 
-
-def _load_tool():
-    path = osp.join(REPO_ROOT, 'tools', 'analysis', 'benchmark.py')
-    spec = importlib.util.spec_from_file_location('_benchmark_tool', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-benchmark = _load_tool()
-
-
-def _num_params(model_cfg):
-    from mmpretrain.registry import MODELS
-    model = MODELS.build(model_cfg)
-    return sum(p.numel() for p in model.parameters())
+benchmark = load_tool('analysis/benchmark.py')
 
 
 @pytest.fixture(scope='module')
 def two_configs(digits_root, tmp_path_factory):
-    """Benchmark the resnet8 teacher config and the KD config once."""
+    """Benchmark the resnet8 config against KD once; record whose step ran
+    when."""
     out = tmp_path_factory.mktemp('benchmark') / 'results.json'
-    argv = [
-        TEACHER_CFG, KD_CFG, '--iters', '3', '--warmup', '1',
-        '--batch-size',
-        str(BATCH), '--device', 'cpu', '--threads', '1', '--out',
-        str(out), '--cfg-options', 'model.teacher_ckpt=None',
-        f'train_dataloader.dataset.data_root={digits_root}'
-    ]
-    report = benchmark.main(argv)
+    order = []
+    step = benchmark.Stepper.step
+
+    def logged_step(self):
+        order.append(int(self.runner.experiment_name[len('benchmark')]))
+        return step(self)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(benchmark.Stepper, 'step', logged_step)
+        report = benchmark.main([
+            TEACHER_CFG, KD_CFG, '--iters',
+            str(ITERS), '--warmup',
+            str(WARMUP), '--batch-size',
+            str(BATCH), '--threads', '1', '--out',
+            str(out), '--cfg-options', 'model.teacher_ckpt=None',
+            f'train_dataloader.dataset.data_root={digits_root}'
+        ])
     with open(out) as f:
         saved = json.load(f)
-    return report, saved
+    return report, saved, order
 
 
-def test_two_configs_json(two_configs):
-    report, saved = two_configs
-    results = saved['results']
-    assert [r['name'] for r in results] == [
-        'resnet8_1xb64_digits', 'kd_logits_resnet20_resnet8_1xb64_digits'
-    ]
-    for r in results:
-        median = r['step_time_ms']['median']
-        assert median > 0
-        assert r['batch_size'] == BATCH
-        assert len(r['step_time_ms']['all']) == 3
-        assert r['step_time_ms']['q1'] <= median <= r['step_time_ms']['q3']
-        assert r['images_per_s'] == pytest.approx(BATCH / (median / 1e3))
-        assert r['memory']['kind'] == 'cpu_peak_rss_growth'
-        assert r['memory']['peak_mb'] >= 0
-        assert r['device'] == 'cpu'
-        assert r['torch_threads'] == 1
-        assert r['setup_time_s'] >= 0
-    first, second = results
-    comparison = saved['comparison']
-    assert comparison['step_time_ratio'] == pytest.approx(
-        second['step_time_ms']['median'] / first['step_time_ms']['median'])
-    if first['memory']['peak_mb'] > 0:
-        assert comparison['memory_ratio'] == pytest.approx(
-            second['memory']['peak_mb'] / first['memory']['peak_mb'])
-    # the teacher_ckpt override only went to the distillation config
+def test_steps_alternate_in_pairs(two_configs):
+    *_, order = two_configs
+    pairs = order[:2 * (WARMUP + ITERS)]
+    # A B, B A, A B, B A, A B: neither config always runs second
+    assert pairs == [0, 1, 1, 0, 0, 1, 1, 0, 0, 1]
+    # then two profiled steps of each, for the memory
+    assert order[len(pairs):] == [0, 0, 1, 1]
+
+
+def test_ratio_is_the_median_of_the_pairs(two_configs):
+    report, saved, _ = two_configs
+    assert report['comparison'] == saved['comparison']
+    first, second = saved['results']
+    a = np.array(first['step_time_ms']['all'])
+    b = np.array(second['step_time_ms']['all'])
+    assert len(a) == len(b) == ITERS
+    ratio = saved['comparison']['step_time_ratio']
+    assert saved['comparison']['pairs'] == ITERS
+    assert ratio['all'] == pytest.approx(list(b / a))
+    assert ratio['median'] == pytest.approx(float(np.median(b / a)))
+    q1, q3 = np.percentile(b / a, [25, 75])
+    assert (ratio['q1'], ratio['q3']) == pytest.approx((q1, q3))
+    assert saved['comparison']['memory_ratio'] == pytest.approx(
+        second['peak_memory_mb'] / first['peak_memory_mb'])
+
+
+def test_per_config_figures(two_configs):
+    _, saved, _ = two_configs
+    assert [r['name'] for r in saved['results']] == NAMES
+    for r in saved['results']:
+        steps = r['step_time_ms']
+        assert steps['median'] == pytest.approx(np.median(steps['all']))
+        assert r['images_per_s'] == pytest.approx(BATCH * 1e3 /
+                                                  steps['median'])
+        assert len(r['data_time_ms']['all']) == ITERS
+        assert r['batch_size'] == BATCH and r['device'] == 'cpu'
+        assert r['peak_memory_mb'] > 0
+    assert saved['machine']['torch'] == torch.__version__
+    assert saved['machine']['torch_threads'] == 1
+    # the teacher_ckpt override went to the distillation config only
+    first, second = saved['results']
     assert 'model.teacher_ckpt' not in first['cfg_options']
     assert second['cfg_options']['model.teacher_ckpt'] is None
     assert 'train_dataloader.dataset.data_root' in first['cfg_options']
-    assert saved['machine']['torch'] == torch.__version__
-    assert report['comparison'] == comparison
+    assert saved['notes'] == [
+        f'--cfg-options model.teacher_ckpt: applied to {NAMES[1]} only'
+    ]
 
 
-def test_two_configs_params(two_configs):
-    _, saved = two_configs
-    first, second = saved['results']
-    teacher_cfg = Config.fromfile(TEACHER_CFG)
+def test_parameter_counts(two_configs):
+    from mmpretrain.registry import MODELS
+    _, saved, _ = two_configs
+
+    def count(model_cfg):
+        return sum(p.numel() for p in MODELS.build(model_cfg).parameters())
+
     kd_cfg = Config.fromfile(KD_CFG)
-    resnet8 = _num_params(teacher_cfg.model)
-    resnet20 = _num_params(kd_cfg.model.teacher)
+    resnet8 = count(Config.fromfile(TEACHER_CFG).model)
+    resnet20 = count(kd_cfg.model.teacher)
+    assert count(kd_cfg.model.architecture) == resnet8
+    first, second = saved['results']
     assert first['params'] == dict(
-        student=resnet8,
-        student_trainable=resnet8,
-        trainable=resnet8,
-        total=resnet8)
-    assert _num_params(kd_cfg.model.architecture) == resnet8
-    # KD learns nothing but the student; the teacher is frozen
+        student=resnet8, trainable=resnet8, total=resnet8)
+    # KD trains the student only; the teacher is frozen
     assert second['params'] == dict(
-        student=resnet8,
-        student_trainable=resnet8,
-        trainable=resnet8,
-        total=resnet8 + resnet20)
+        student=resnet8, trainable=resnet8, total=resnet8 + resnet20)
 
 
-def test_two_configs_table(two_configs):
-    report, _ = two_configs
+def test_table(two_configs):
+    report, *_ = two_configs
     text = benchmark.format_report(report)
     rows = [line for line in text.splitlines() if line.startswith('| ')]
     assert rows[0].startswith('| config |')
-    body = rows[1:]
-    assert len(body) == 2
-    assert body[0].startswith('| resnet8_1xb64_digits |')
-    assert body[1].startswith('| kd_logits_resnet20_resnet8_1xb64_digits |')
-    for row, r in zip(body, report['results']):
+    assert [row.split('|')[1].strip() for row in rows[1:]] == NAMES
+    for row, r in zip(rows[1:], report['results']):
         cells = [c.strip() for c in row.strip('|').split('|')]
-        assert len(cells) == 12
-        assert cells[4] == str(BATCH)
-        assert cells[5] == f'{r["step_time_ms"]["median"]:.2f}'
-        assert cells[8] == f'{BATCH * 1e3 / r["step_time_ms"]["median"]:.1f}'
-    c = report['comparison']
-    assert (f'kd_logits_resnet20_resnet8_1xb64_digits / resnet8_1xb64_digits'
-            f' step-time ratio: {c["step_time_ratio"]:.2f}') in text
-    assert 'Machine: ' in text and 'torch threads' in text
-    assert 'applied to kd_logits_resnet20_resnet8_1xb64_digits only' in text
+        assert len(cells) == 10
+        assert cells[3] == str(BATCH)
+        assert cells[4] == f'{r["step_time_ms"]["median"]:.2f}'
+        assert cells[7] == f'{r["images_per_s"]:.1f}'
+    ratio = report['comparison']['step_time_ratio']
+    assert (f'{NAMES[1]} / {NAMES[0]}: step-time ratio '
+            f'{ratio["median"]:.2f} (median of {ITERS} same-run pairs, IQR '
+            f'{ratio["q1"]:.2f}-{ratio["q3"]:.2f})') in text
 
 
-def test_missing_config(tmp_path):
+def test_peak_memory_of_a_known_step():
+    kept = []
+
+    def step():
+        a = torch.ones(2**18)  # 1 MB
+        b = torch.ones(2**19)  # 2 MB: 3 MB live, the peak
+        del a
+        kept.append(b)  # stays live: not counted in the next call's peak
+
+    assert benchmark.peak_step_memory_mb(step) == pytest.approx(3.0, abs=0.01)
+    assert len(kept) == 2
+
+
+def test_missing_config_and_test_only_config(tmp_path):
     with pytest.raises(SystemExit):
-        benchmark.main([str(tmp_path / 'nope.py'), '--iters', '1'])
+        benchmark.main([str(tmp_path / 'nope.py')])
     with pytest.raises(FileNotFoundError, match='does not exist'):
         benchmark.load_config(str(tmp_path / 'nope.py'))
-
-
-def test_no_train_dataloader(tmp_path):
     cfg = tmp_path / 'test_only.py'
     cfg.write_text("model = dict(type='ImageClassifier')\n")
     with pytest.raises(ValueError, match='no train_dataloader'):
-        benchmark.main([str(cfg), '--iters', '1', '--device', 'cpu'])
-
-
-@pytest.mark.skipif(torch.cuda.is_available(), reason='a GPU is visible')
-def test_cuda_without_gpu(capsys):
-    with pytest.raises(SystemExit):
-        benchmark.main([TEACHER_CFG, '--device', 'cuda'])
-    assert 'no CUDA GPU' in capsys.readouterr().err
+        benchmark.load_config(str(cfg))
 
 
 def test_split_cfg_options():
@@ -163,28 +175,27 @@ def test_split_cfg_options():
     }
     per_cfg, notes = benchmark.split_cfg_options(options, [first, second],
                                                  ['a', 'b'])
-    assert per_cfg[0] == {
+    assert per_cfg == [{
         'model.type': 'C',
         'data.items.1': 3,
         'extra.key': 1
-    }
-    assert per_cfg[1] == {
+    }, {
         'model.teacher_ckpt': None,
         'model.type': 'C',
         'extra.key': 1
-    }
-    assert len(notes) == 2
-    # one config: everything applies
-    per_cfg, notes = benchmark.split_cfg_options(options, [first], ['a'])
-    assert per_cfg == [options] and notes == []
+    }]
+    assert notes == [
+        '--cfg-options model.teacher_ckpt: applied to b only',
+        '--cfg-options data.items.1: applied to a only'
+    ]
     assert not benchmark.has_key(first, 'data.items.2')
     assert not benchmark.has_key(first, 'model.type.x')
 
 
-def test_measure_runs_before_train_hooks_first(digits_root, tmp_path):
-    """A ``before_train`` hook (e.g. a vocabulary builder) runs before the
-    warm-up, with the dataloader and optimizer built; its time is the setup
-    time, not step time."""
+def test_hooks_run_before_the_steps(digits_root, tmp_path):
+    """``before_run`` and ``before_train`` hooks (e.g. a vocabulary build)
+    run once, with the loop and optim wrapper built, before any step; their
+    time is setup time."""
     import time
 
     from mmengine.hooks import Hook
@@ -201,9 +212,11 @@ def test_measure_runs_before_train_hooks_first(digits_root, tmp_path):
 
         def before_train(self, runner):
             assert isinstance(runner.optim_wrapper, OptimWrapper)
-            assert len(runner.train_loop.dataloader) > 0
-            calls.append(('before_train', runner.model.training))
+            calls.append('before_train')
             time.sleep(0.2)
+
+        def before_train_iter(self, runner, batch_idx, data_batch=None):
+            calls.append('iter')
 
     cfg = benchmark.load_config(
         TEACHER_CFG, {
@@ -212,12 +225,12 @@ def test_measure_runs_before_train_hooks_first(digits_root, tmp_path):
         },
         batch_size=BATCH,
         work_dir=str(tmp_path))
-    assert cfg.default_hooks.checkpoint is None
-    assert cfg.val_dataloader is None and cfg.log_level == 'WARNING'
-    result = benchmark.measure(cfg, iters=2, warmup=1)
-    assert calls[0] == 'before_run' and calls[1][0] == 'before_train'
-    assert len(calls) == 2
-    assert result['setup_time_s'] >= 0.2
-    assert result['batch_size'] == BATCH
-    assert len(result['step_time_ms']['all']) == 2
-    assert result['params']['total'] == result['params']['student']
+    assert cfg.default_hooks.checkpoint is None and cfg.val_cfg is None
+    assert cfg.train_dataloader.drop_last and cfg.load_from is None
+    stepper = benchmark.Stepper(cfg)
+    assert calls == ['before_run', 'before_train']
+    assert stepper.setup_time_s >= 0.2
+    data_ms, step_ms = stepper.step()
+    assert data_ms > 0 and step_ms > 0
+    # per-iteration hooks are not part of a step
+    assert calls == ['before_run', 'before_train']

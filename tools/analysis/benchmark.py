@@ -1,82 +1,52 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 # isort:skip_file  (mmkd_plus must be imported before OpenMMLab)
-"""Measure the train-step time, images/s and peak memory of one or two configs.
-
-Usage::
+"""Train-step time, images/s and peak memory of one or two configs, and the
+same-run ratio of the second over the first.
 
     python tools/analysis/benchmark.py CONFIG [CONFIG2] [--iters 50]
-        [--warmup 10] [--batch-size B] [--device {cpu,cuda}] [--amp]
-        [--threads N] [--cfg-options k=v ...] [--out results.json]
-        [--work-dir DIR]
+        [--warmup 10] [--batch-size B] [--amp] [--threads N]
+        [--cfg-options k=v ...] [--out results.json]
 
-Example (a teacher config and a KD config whose teacher checkpoint has not
-been trained yet)::
+Example (the digits student alone against KD, whose teacher is untrained)::
 
     python tools/analysis/benchmark.py \\
         configs/teachers/resnet8_1xb64_digits.py \\
         configs/baselines/kd/kd_logits_resnet20_resnet8_1xb64_digits.py \\
-        --cfg-options model.teacher_ckpt=None --iters 30
+        --cfg-options model.teacher_ckpt=None --threads 1
 
-What is measured. Each config runs in its own worker process (this script
-with a hidden ``--worker`` flag), one after the other, on the same machine in
-the same invocation, so that the peak memory of one does not pollute the
-other. A worker builds the Runner as ``tools/train.py`` does (with no
-checkpoint hook, no validation, log level WARNING and a temporary work dir),
-then the train loop, the optimizer wrapper and the parameter schedulers; it
-calls the ``before_run`` and ``before_train`` hooks (e.g. a hook that builds
-a vocabulary before training) and reports their time as *setup time*, which
-is excluded from the step time. Then it runs ``--warmup`` untimed iterations
-and ``--iters`` timed ones of ``model.train_step(data_batch, optim_wrapper)``
-(forward, losses, backward, optimizer step, including the data
-preprocessor), synchronising CUDA before reading the clock. Loading the next
-batch is not in the step time; it is reported separately as *data time*.
-Incomplete batches (the end of an epoch) are skipped, so that every timed
-step has the same batch size. Per-iteration hooks are not called.
+Each config's Runner is built as ``tools/train.py`` builds it (with
+``--no-validate``, no checkpoint hook, a temporary work dir), and made ready
+as ``Runner.train()`` does: its train loop, optim wrapper and the
+``before_run``/``before_train`` hooks (e.g. a QuEST vocabulary build; their
+time is the *setup time*, not step time). A step is
+``runner.model.train_step(batch, optim_wrapper=runner.optim_wrapper)``:
+data preprocessor, forward, losses, backward and optimizer step, timed with
+CUDA synchronised; loading the batch is timed apart (*data time*);
+per-iteration hooks do not run; weights are not loaded (``load_from``), as
+they do not change the step time. Every batch is full (``drop_last``).
 
-Reported per config: the parameter counts (of the student for a
-distillation algorithm, and of the whole model: trainable, i.e.
-``requires_grad=True``, and total), the batch size, the median step time
-with its inter-quartile range, images/s (batch size / median step time),
-the median data time, and the peak memory of the measured iterations:
+Two configs run in one process and take turns, one step each, in pairs
+A B, B A, A B ... (the order alternates so neither always goes second);
+``--warmup`` pairs are untimed. A pair's two steps run within a second of
+each other, so a change of the machine's load hits both: the ratio is the
+median over the pairs of step B / step A, with its inter-quartile range.
+Medians of each config's own steps are reported too; on a loaded machine
+those absolute times vary from run to run, the ratio far less.
 
-- CUDA: ``torch.cuda.max_memory_allocated()`` after
-  ``torch.cuda.reset_peak_memory_stats()`` (every live tensor: weights,
-  gradients, optimizer state, activations);
-- CPU: the growth of the worker's peak RSS (``VmHWM`` of
-  ``/proc/self/status``, reset through ``/proc/self/clear_refs`` after the
-  warm-up) over its RSS at the start of the measured iterations, i.e. the
-  memory the steps allocate beyond what the process holds between steps
-  (activations, gradients). Before the reset, ``malloc_trim(0)`` (glibc)
-  gives the memory freed by the warm-up back to the OS; without it the
-  steps would re-use that memory unseen. The table also gives the peak RSS
-  over the RSS before the Runner was built (model, optimizer state, data
-  set, allocator caches, activations).
-
-With two configs the report ends with the ratios CONFIG2 / CONFIG1 of the
-median step times and of the peak memories. ``--out`` writes everything as
-JSON. Speed and memory depend on the machine and its load: quote them with
-the machine line printed above the table (which includes the load average
-before and after the run), never as fixed limits. On a CPU shared with other
-work, several torch threads waiting for each other slow down far more than
-one: use ``--threads 1`` there.
-
-``--cfg-options`` apply to every config (with one config, all of them, as in
-``tools/train.py``). With two configs, a key that exists in only one of them
-(e.g. ``model.teacher_ckpt`` of a distillation config) is applied to that
-one only; a key found in neither is applied to both (it adds a setting). The
-report says which keys were applied to one config only.
+Peak memory is that of one train step above what was allocated before it
+(activations, gradients, temporaries): on CUDA from
+``torch.cuda.max_memory_allocated``, on the CPU from the allocation events
+``torch.profiler`` records over a step (torch has no CPU allocator
+counters). ``--cfg-options`` go to every config that has the key (e.g.
+``model.teacher_ckpt`` to the distillation config only); a key neither has
+goes to both. Force the CPU on a GPU machine with ``CUDA_VISIBLE_DEVICES=``.
 """
 import argparse
-import gc
 import importlib.util
 import json
 import os
 import os.path as osp
-import pickle
 import platform
-import re
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -87,96 +57,55 @@ import mmkd_plus  # noqa: E402,F401  (torch-2 fixes before OpenMMLab)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
+from mmengine.runner import Runner  # noqa: E402
 
 MB = 2**20
+_MARK = 'mmkd_benchmark_step'
 
 
 def parse_args(argv=None):
-    """Parse the command line.
-
-    Args:
-        argv (list[str], optional): The arguments. Defaults to
-            ``sys.argv[1:]``.
-
-    Returns:
-        tuple: The parser and the parsed ``argparse.Namespace``.
-    """
     parser = argparse.ArgumentParser(
-        description='Median train-step time, images/s and peak memory of '
-        'one or two configs (each in its own process), and their ratio.')
+        description='Median train-step time, images/s and peak memory of one '
+        'or two configs, and their same-run ratio (steps interleaved).')
     parser.add_argument('config', help='config file')
     parser.add_argument(
-        'config2', nargs='?', help='second config file, compared to the first')
+        'config2', nargs='?', help='second config, compared to the first')
     parser.add_argument(
-        '--iters', type=int, default=50, help='timed iterations')
+        '--iters', type=int, default=50, help='timed steps per config')
     parser.add_argument(
-        '--warmup', type=int, default=10, help='untimed iterations first')
+        '--warmup', type=int, default=10, help='untimed steps first')
     parser.add_argument(
-        '--batch-size',
-        type=int,
-        help='override train_dataloader.batch_size of every config')
+        '--batch-size', type=int, help='train_dataloader.batch_size of both')
     parser.add_argument(
-        '--device',
-        choices=('cpu', 'cuda'),
-        help='default: cuda if a GPU is visible, else cpu')
+        '--amp', action='store_true', help='AmpOptimWrapper, as train.py')
     parser.add_argument(
-        '--amp',
-        action='store_true',
-        help='automatic mixed precision (AmpOptimWrapper; CUDA only)')
-    parser.add_argument(
-        '--threads',
-        type=int,
-        help='torch.set_num_threads in the workers (default: torch default)')
+        '--threads', type=int, help='torch.set_num_threads (1 on a busy CPU)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
-        help='override settings of the configs, key=value pairs, e.g. '
-        'model.teacher_ckpt=None to distil from a random teacher when its '
-        'checkpoint has not been trained, or '
-        'train_dataloader.dataset.data_root=DIR. With two configs, a key '
-        'found in only one config is applied to that one only.')
-    parser.add_argument('--out', help='write all the results to this JSON')
-    parser.add_argument(
-        '--work-dir',
-        help='work dirs of the workers go to WORK_DIR/<config name> '
-        '(default: temporary dirs, removed afterwards)')
-    parser.add_argument('--worker', help=argparse.SUPPRESS)
+        help='key=value overrides, each given to the configs that have the '
+        'key (to both when neither has it)')
+    parser.add_argument('--out', help='also write the report as JSON')
     args = parser.parse_args(argv)
-    return parser, args
-
-
-# --------------------------------------------------------------- config ---
-
-
-def _load_train_module():
-    """Import ``tools/train.py`` (not a package) for its ``merge_args``."""
-    path = osp.join(TOOLS_DIR, 'train.py')
-    spec = importlib.util.spec_from_file_location('_mmkd_plus_train', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    for config in filter(None, (args.config, args.config2)):
+        if not osp.isfile(config):
+            parser.error(f'config file {config!r} does not exist')
+    if args.iters < 1 or args.warmup < 0:
+        parser.error('--iters must be >= 1 and --warmup >= 0')
+    if args.batch_size is not None and args.batch_size < 1:
+        parser.error('--batch-size must be >= 1')
+    return args
 
 
 def has_key(cfg, key):
-    """Whether the dotted ``key`` (list indices allowed) exists in ``cfg``.
-
-    Args:
-        cfg (Config | dict): The config.
-        key (str): A dotted key as given to ``--cfg-options``.
-
-    Returns:
-        bool: True if every component of the key exists.
-    """
+    """Whether the dotted ``key`` (list indices allowed) exists in ``cfg``."""
     node = cfg
     for part in key.split('.'):
-        if isinstance(node, (Config, ConfigDict, dict)):
-            if part not in node:
-                return False
+        if isinstance(node, (Config, ConfigDict, dict)) and part in node:
             node = node[part]
-        elif isinstance(node, (list, tuple)):
-            if not part.isdigit() or int(part) >= len(node):
-                return False
+        elif (isinstance(node, (list, tuple)) and part.isdigit()
+              and int(part) < len(node)):
             node = node[int(part)]
         else:
             return False
@@ -184,54 +113,30 @@ def has_key(cfg, key):
 
 
 def split_cfg_options(cfg_options, cfgs, names):
-    """Decide which ``--cfg-options`` apply to which config.
-
-    With one config every option applies. With more, an option whose key
-    exists in some of the configs applies to those only; an option whose key
-    exists in none applies to all (it adds a new key).
-
-    Args:
-        cfg_options (dict | None): Parsed ``--cfg-options``.
-        cfgs (list[Config]): The configs as loaded from their files.
-        names (list[str]): Names of the configs, for the notes.
+    """Give each option to the configs that have its key (all if none has).
 
     Returns:
-        tuple[list[dict], list[str]]: The options of each config and notes
-        on the options applied to some configs only.
+        tuple[list[dict], list[str]]: The options of each config, and a note
+        per option given to some configs only.
     """
-    cfg_options = cfg_options or {}
-    per_cfg = [dict() for _ in cfgs]
-    notes = []
-    for key, value in cfg_options.items():
+    per_cfg, notes = [dict() for _ in cfgs], []
+    for key, value in (cfg_options or {}).items():
         found = [has_key(cfg, key) for cfg in cfgs]
-        if len(cfgs) == 1 or not any(found) or all(found):
-            targets = list(range(len(cfgs)))
-        else:
-            targets = [i for i, ok in enumerate(found) if ok]
-            skipped = [names[i] for i, ok in enumerate(found) if not ok]
+        targets = [i for i, ok in enumerate(found) if ok or not any(found)]
+        if len(targets) < len(cfgs):
             notes.append(f'--cfg-options {key}: applied to '
-                         f'{", ".join(names[i] for i in targets)} only '
-                         f'(no such key in {", ".join(skipped)})')
+                         f'{", ".join(names[i] for i in targets)} only')
         for i in targets:
             per_cfg[i][key] = value
     return per_cfg, notes
 
 
-def load_config(path, cfg_options=None, batch_size=None, amp=False,
+def load_config(path,
+                cfg_options=None,
+                batch_size=None,
+                amp=False,
                 work_dir=None):
-    """Load a config for benchmarking, as ``tools/train.py`` would.
-
-    Args:
-        path (str): Config file.
-        cfg_options (dict, optional): Overrides. Defaults to None.
-        batch_size (int, optional): Override of
-            ``train_dataloader.batch_size``. Defaults to None.
-        amp (bool): Use ``AmpOptimWrapper``. Defaults to False.
-        work_dir (str, optional): The Runner's work dir. Defaults to None.
-
-    Returns:
-        Config: The config, with no checkpoint hook, no validation or test
-        and log level WARNING.
+    """The config as ``tools/train.py --no-validate`` merges it, for timing.
 
     Raises:
         FileNotFoundError: If the config file does not exist.
@@ -239,676 +144,281 @@ def load_config(path, cfg_options=None, batch_size=None, amp=False,
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'config file {path!r} does not exist')
-    cfg = Config.fromfile(path)
-    train = _load_train_module()
-    # train.py's defaults (robust to new options), then ours
-    args = train.parse_args([path])
-    args.launcher = 'none'
-    args.cfg_options = cfg_options or None
-    args.work_dir = work_dir
-    args.amp = amp
-    args.auto_scale_lr = False
-    args.no_validate = True
-    args.resume = None
-    cfg = train.merge_args(cfg, args)
-    if cfg.get('train_dataloader', None) is None:
-        raise ValueError(
-            f'{path} has no train_dataloader: there is nothing to train, so '
-            'nothing to benchmark (is it a test-only config?)')
-    if cfg.get('train_cfg', None) is None:
-        raise ValueError(f'{path} has no train_cfg')
+    spec = importlib.util.spec_from_file_location(
+        '_mmkd_plus_train', osp.join(TOOLS_DIR, 'train.py'))
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    args = train.parse_args([path, '--no-validate'] + ['--amp'] * amp)
+    args.cfg_options, args.work_dir = cfg_options or None, work_dir
+    cfg = train.merge_args(Config.fromfile(path), args)
+    if cfg.get('train_dataloader') is None:
+        raise ValueError(f'{path} has no train_dataloader: nothing to train, '
+                         'so nothing to benchmark (a test-only config?)')
     if batch_size is not None:
         cfg.train_dataloader.batch_size = batch_size
-    if cfg.get('default_hooks', None) is not None:
-        cfg.default_hooks.checkpoint = None
-    cfg.log_level = 'WARNING'
-    # test_* stay: the Runner builds them lazily (never, here), and hooks
-    # such as QuESTVocabularyHook read the deterministic test pipeline
+    cfg.train_dataloader.drop_last = True
+    cfg.default_hooks.checkpoint = None
+    cfg.load_from, cfg.resume, cfg.log_level = None, False, 'WARNING'
     return cfg
 
 
-# ---------------------------------------------------------------- memory ---
+def count_params(model):
+    """Parameters of the student (the model itself if it does not distil)
+    and of the whole model (a frozen teacher included)."""
+    student = getattr(model, 'architecture', model)
+    return dict(
+        student=sum(p.numel() for p in student.parameters()),
+        trainable=sum(p.numel() for p in model.parameters()
+                      if p.requires_grad),
+        total=sum(p.numel() for p in model.parameters()))
 
 
-def _proc_status_kb(field):
-    """A ``kB`` field of ``/proc/self/status`` (None if unreadable)."""
-    try:
-        with open('/proc/self/status') as f:
-            match = re.search(rf'^{field}:\s+(\d+)\s+kB', f.read(), re.M)
-    except OSError:
-        return None
-    return int(match.group(1)) if match else None
+class Stepper:
+    """A Runner made ready to train, stepped one batch at a time.
 
-
-def _reset_peak_rss():
-    """Reset ``VmHWM`` to the current RSS; False if the kernel refuses."""
-    try:
-        with open('/proc/self/clear_refs', 'w') as f:
-            f.write('5')
-    except OSError:
-        return False
-    return True
-
-
-def _malloc_trim():
-    """Give the C allocator's free memory back to the OS (glibc only).
-
-    Returns:
-        bool: Whether ``malloc_trim`` could be called.
+    Args:
+        cfg (Config): From :func:`load_config`.
     """
-    try:
-        import ctypes
-        libc = ctypes.CDLL('libc.so.6')
-        libc.malloc_trim(0)
-    except (OSError, AttributeError):
-        return False
-    return True
+
+    def __init__(self, cfg):
+        start = time.perf_counter()
+        self.runner = runner = Runner.from_cfg(cfg)
+        loader = runner.train_loop.dataloader
+        runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
+        runner.call_hook('before_run')
+        runner.optim_wrapper.initialize_count_status(
+            runner.model, 0, runner.train_loop.max_iters)
+        runner.call_hook('before_train')
+        runner.model.train()
+        self.cuda = next(runner.model.parameters()).is_cuda
+        self.batch_size = loader.batch_size
+        self.batches = self._cycle(loader)
+        self.steps = 0
+        self.setup_time_s = time.perf_counter() - start
+
+    def _cycle(self, loader):
+        for epoch in range(sys.maxsize):
+            if hasattr(loader.sampler, 'set_epoch'):
+                loader.sampler.set_epoch(epoch)
+            empty = True
+            for batch in loader:
+                empty = False
+                yield batch
+            if empty:
+                raise ValueError(
+                    f'the train set holds less than one batch of '
+                    f'{self.batch_size} images: lower --batch-size')
+
+    def _sync(self):
+        if self.cuda:
+            torch.cuda.synchronize()
+
+    def step(self):
+        """One train step; returns its data time and step time, in ms."""
+        start = time.perf_counter()
+        batch = next(self.batches)
+        self.runner.message_hub.update_info('iter', self.steps)
+        self._sync()
+        mid = time.perf_counter()
+        self.runner.model.train_step(
+            batch, optim_wrapper=self.runner.optim_wrapper)
+        self._sync()
+        self.steps += 1
+        return (mid - start) * 1e3, (time.perf_counter() - mid) * 1e3
 
 
-def _rss_mb():
-    rss = _proc_status_kb('VmRSS')
-    return None if rss is None else rss * 1024 / MB
+def peak_step_memory_mb(step, cuda=False):
+    """Peak memory one call of ``step`` allocates above what is live before
+    it, in MB.
+
+    On the CPU, ``step`` runs twice under ``torch.profiler``; the second
+    call is measured, so that the frees of tensors the first one made are
+    seen too. The allocation events are summed in time order.
+    """
+    if cuda:
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        before = torch.cuda.memory_allocated()
+        step()
+        torch.cuda.synchronize()
+        return (torch.cuda.max_memory_allocated() - before) / MB
+    from torch.profiler import ProfilerActivity, profile, record_function
+    with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as p:
+        step()
+        with record_function(_MARK):
+            step()
+    events = p.profiler.kineto_results.events()
+    (mark, ) = [e for e in events if e.name() == _MARK]
+    end = mark.start_ns() + mark.duration_ns()
+    live = peak = before = 0
+    for t, nbytes in sorted(
+        (e.start_ns(), e.nbytes()) for e in events if e.name() == '[memory]'):
+        if t > end:
+            break
+        if t < mark.start_ns():
+            before = live = live + nbytes
+        else:
+            live += nbytes
+            peak = max(peak, live - before)
+    return peak / MB
 
 
-def _peak_rss_mb():
-    """Peak RSS in MB (``VmHWM``, or ``ru_maxrss`` without ``/proc``)."""
-    hwm = _proc_status_kb('VmHWM')
-    if hwm is None:
-        import resource
-        hwm = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return hwm * 1024 / MB
-
-
-# ---------------------------------------------------------------- worker ---
-
-
-def _stats_ms(seconds):
-    """Median, quartiles and more of a list of durations, in ms."""
-    ms = np.asarray(seconds, dtype=np.float64) * 1e3
-    q1, median, q3 = np.percentile(ms, [25, 50, 75])
+def quartiles(values):
+    """Median, first and third quartile and all values of a sample."""
+    q1, median, q3 = np.percentile(values, [25, 50, 75])
     return dict(
         median=float(median),
         q1=float(q1),
         q3=float(q3),
-        iqr=float(q3 - q1),
-        mean=float(ms.mean()),
-        min=float(ms.min()),
-        max=float(ms.max()),
-        all=[float(x) for x in ms])
+        all=[float(v) for v in values])
 
 
-def count_params(model):
-    """Parameter counts of a model, and of its student if it distils.
-
-    Args:
-        model (nn.Module): The model (a model wrapper is unwrapped).
+def run(configs, per_cfg_options, iters, warmup, batch_size=None, amp=False):
+    """Build the configs' runners, step them in turns, measure them.
 
     Returns:
-        dict: ``student`` and ``student_trainable`` (the architecture of a
-        distillation algorithm, else the model itself), ``trainable``
-        (``requires_grad=True`` in the whole model: student, connectors,
-        learnable losses) and ``total`` (including a frozen teacher).
+        tuple[list[dict], dict | None]: One result per config, and the
+        comparison of the second with the first (None with one config).
     """
-    from mmengine.model import is_model_wrapper
-    if is_model_wrapper(model):
-        model = model.module
-    student = getattr(model, 'architecture', None)
-    if not isinstance(student, torch.nn.Module):
-        student = model
-
-    def count(module, trainable_only):
-        return sum(p.numel() for p in module.parameters()
-                   if p.requires_grad or not trainable_only)
-
-    return dict(
-        student=count(student, False),
-        student_trainable=count(student, True),
-        trainable=count(model, True),
-        total=count(model, False))
-
-
-def _batch_len(data_batch):
-    """Number of samples in a batch (None if it cannot tell)."""
-    if isinstance(data_batch, dict):
-        for key in ('inputs', 'data_samples'):
-            value = data_batch.get(key)
-            if isinstance(value, (list, tuple, torch.Tensor)):
-                return len(value)
-    if isinstance(data_batch, (list, tuple)):
-        return len(data_batch)
-    return None
-
-
-class _FullBatches:
-    """Cycle a dataloader, yielding only batches of ``batch_size`` samples.
-
-    Args:
-        dataloader (DataLoader): The train dataloader.
-        batch_size (int): The configured batch size.
-    """
-
-    def __init__(self, dataloader, batch_size):
-        self.dataloader = dataloader
-        self.batch_size = batch_size
-        self.skipped = 0
-        self.epochs = 0
-        self._iter = None
-        self._yielded_this_epoch = 0
-
-    def next(self):
-        """The next full batch (restarts the dataloader as needed)."""
-        while True:
-            if self._iter is None:
-                set_epoch = getattr(self.dataloader.sampler, 'set_epoch',
-                                    None)
-                if set_epoch is not None:
-                    set_epoch(self.epochs)
-                self._iter = iter(self.dataloader)
-                self._yielded_this_epoch = 0
-            try:
-                batch = next(self._iter)
-            except StopIteration:
-                self._iter = None
-                self.epochs += 1
-                if self._yielded_this_epoch == 0:
-                    raise RuntimeError(
-                        'the train dataloader gives no batch of '
-                        f'{self.batch_size} samples (is the data set '
-                        'smaller than the batch size?)')
-                continue
-            size = _batch_len(batch)
-            if size is not None and size != self.batch_size:
-                self.skipped += 1
-                continue
-            self._yielded_this_epoch += 1
-            return batch
+    steppers, work_dirs = [], []
+    for config, options in zip(configs, per_cfg_options):
+        work_dirs.append(tempfile.TemporaryDirectory(prefix='mmkd_bench_'))
+        cfg = load_config(config, options, batch_size, amp, work_dirs[-1].name)
+        # two runners of one file must not share MMEngine's named instances
+        cfg.experiment_name = f'benchmark{len(steppers)}_{time.time_ns()}'
+        steppers.append(Stepper(cfg))
+    times = [[] for _ in steppers]
+    for i in range(warmup + iters):
+        order = range(len(steppers)) if i % 2 == 0 else \
+            reversed(range(len(steppers)))
+        for k in order:
+            measured = steppers[k].step()
+            if i >= warmup:
+                times[k].append(measured)
+    results = []
+    for config, options, stepper, timed in zip(configs, per_cfg_options,
+                                               steppers, times):
+        data_ms, step_ms = zip(*timed)
+        step_stats = quartiles(step_ms)
+        results.append(
+            dict(
+                config=config,
+                cfg_options=options,
+                batch_size=stepper.batch_size,
+                device='cuda' if stepper.cuda else 'cpu',
+                params=count_params(stepper.runner.model),
+                setup_time_s=stepper.setup_time_s,
+                step_time_ms=step_stats,
+                data_time_ms=quartiles(data_ms),
+                images_per_s=stepper.batch_size * 1e3 / step_stats['median'],
+                peak_memory_mb=peak_step_memory_mb(stepper.step,
+                                                   stepper.cuda)))
+    for work_dir in work_dirs:
+        work_dir.cleanup()
+    if len(results) < 2:
+        return results, None
+    first, second = results
+    pairs = np.divide(second['step_time_ms']['all'],
+                      first['step_time_ms']['all'])
+    mem = first['peak_memory_mb']
+    return results, dict(
+        pairs=len(pairs),
+        step_time_ratio=quartiles(pairs),
+        memory_ratio=second['peak_memory_mb'] / mem if mem > 0 else None)
 
 
-def measure(cfg, iters, warmup, threads=None):
-    """Build the Runner of ``cfg`` and time its train steps, in-process.
-
-    Args:
-        cfg (Config): A config from :func:`load_config` (with ``work_dir``).
-        iters (int): Timed iterations.
-        warmup (int): Untimed iterations before them.
-        threads (int, optional): ``torch.set_num_threads``. Defaults to
-            None (torch's default).
-
-    Returns:
-        dict: The measurements (times in ms, memory in MB).
-    """
-    from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
-
-    if threads:
-        torch.set_num_threads(threads)
-    cuda = torch.cuda.is_available()
-    gc.collect()
-    baseline_rss = _rss_mb()
-
-    start = time.perf_counter()
-    if 'runner_type' in cfg:
-        runner = RUNNERS.build(cfg)
-    else:
-        runner = Runner.from_cfg(cfg)
-    # the first half of Runner.train(), without the loop
-    runner._train_loop = runner.build_train_loop(runner._train_loop)
-    runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)
-    runner.scale_lr(runner.optim_wrapper, runner.auto_scale_lr)
-    if runner.param_schedulers is not None:
-        runner.param_schedulers = runner.build_param_scheduler(
-            runner.param_schedulers)
-    build_time = time.perf_counter() - start
-
-    start = time.perf_counter()
-    runner.call_hook('before_run')
-    runner._init_model_weights()
-    runner.load_or_resume()
-    runner.optim_wrapper.initialize_count_status(
-        runner.model, runner.train_loop.iter, runner.train_loop.max_iters)
-    runner._maybe_compile('train_step')
-    runner.call_hook('before_train')
-    if cuda:
-        torch.cuda.synchronize()
-    setup_time = time.perf_counter() - start
-
-    model = runner.model
-    model.train()
-    optim_wrapper = runner.optim_wrapper
-    message_hub = runner.message_hub
-    batch_size = cfg.train_dataloader.batch_size
-    batches = _FullBatches(runner.train_loop.dataloader, batch_size)
-
-    def step(i):
-        t0 = time.perf_counter()
-        data_batch = batches.next()
-        t1 = time.perf_counter()
-        message_hub.update_info('iter', i)
-        model.train_step(data_batch, optim_wrapper=optim_wrapper)
-        if cuda:
-            torch.cuda.synchronize()
-        t2 = time.perf_counter()
-        return t1 - t0, t2 - t1
-
-    warmup_steps = [step(i)[1] for i in range(warmup)]
-
-    gc.collect()
-    if cuda:
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-        cuda_before = torch.cuda.memory_allocated() / MB
-    # without this, memory freed by the warm-up stays resident and the
-    # timed steps re-use it unseen
-    trimmed = _malloc_trim()
-    rss_before = _rss_mb()
-    peak_reset = _reset_peak_rss()
-    hwm_before = _peak_rss_mb()
-
-    data_times, step_times = [], []
-    for i in range(warmup, warmup + iters):
-        data_time, step_time = step(i)
-        data_times.append(data_time)
-        step_times.append(step_time)
-
-    peak_rss = _peak_rss_mb()
-    if peak_reset and rss_before is not None:
-        cpu_growth = peak_rss - rss_before
-        cpu_method = ('VmHWM after the timed iterations (reset through '
-                      '/proc/self/clear_refs after the warm-up) - VmRSS '
-                      'before them' +
-                      (', after malloc_trim(0)' if trimmed else ''))
-    else:
-        # without a reset, only a peak above the earlier one shows
-        cpu_growth = max(0.0, peak_rss - hwm_before)
-        cpu_method = ('peak RSS after the timed iterations - peak RSS '
-                      'before them (no reset possible: a lower bound)')
-    memory = dict(
-        rss_baseline_mb=baseline_rss,
-        rss_before_timed_mb=rss_before,
-        peak_rss_timed_mb=peak_rss if peak_reset else None,
-        # model, optimizer state, data set, allocator caches and activations
-        peak_rss_over_baseline_mb=(peak_rss - baseline_rss if peak_reset
-                                   and baseline_rss is not None else None),
-        process_peak_rss_mb=_process_max_rss_mb(),
-        cpu_peak_rss_growth_mb=cpu_growth,
-        malloc_trim=trimmed,
-        cpu_method=cpu_method)
-    if cuda:
-        peak = torch.cuda.max_memory_allocated() / MB
-        memory.update(
-            kind='cuda_max_memory_allocated',
-            peak_mb=peak,
-            cuda_allocated_before_timed_mb=cuda_before,
-            method='torch.cuda.max_memory_allocated() over the timed '
-            'iterations (after torch.cuda.reset_peak_memory_stats())')
-    else:
-        memory.update(
-            kind='cpu_peak_rss_growth', peak_mb=cpu_growth, method=cpu_method)
-
-    step_stats = _stats_ms(step_times)
-    return dict(
-        batch_size=batch_size,
-        iters=iters,
-        warmup=warmup,
-        device='cuda' if cuda else 'cpu',
-        amp=type(optim_wrapper).__name__ == 'AmpOptimWrapper',
-        optim_wrapper=type(optim_wrapper).__name__,
-        model=type(_unwrap(model)).__name__,
-        params=count_params(model),
-        step_time_ms=step_stats,
-        data_time_ms=_stats_ms(data_times),
-        warmup_step_time_ms=[t * 1e3 for t in warmup_steps],
-        images_per_s=batch_size / (step_stats['median'] / 1e3),
-        memory=memory,
-        build_time_s=build_time,
-        setup_time_s=setup_time,
-        skipped_incomplete_batches=batches.skipped,
-        torch_threads=torch.get_num_threads(),
-        torch_interop_threads=torch.get_num_interop_threads(),
-        cuda_device=torch.cuda.get_device_name() if cuda else None)
-
-
-def _unwrap(model):
-    from mmengine.model import is_model_wrapper
-    return model.module if is_model_wrapper(model) else model
-
-
-def _process_max_rss_mb():
-    import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / MB
-
-
-def run_worker(job_path):
-    """Worker entry: read the job, measure, write the JSON result.
-
-    Args:
-        job_path (str): A pickle written by :func:`run_config`.
-    """
-    with open(job_path, 'rb') as f:
-        job = pickle.load(f)
-    cfg = load_config(
-        job['config'],
-        cfg_options=job['cfg_options'],
-        batch_size=job['batch_size'],
-        amp=job['amp'],
-        work_dir=job['work_dir'])
-    result = measure(cfg, job['iters'], job['warmup'], job['threads'])
-    with open(job['out'], 'w') as f:
-        json.dump(result, f)
-
-
-# ---------------------------------------------------------------- parent ---
-
-
-def machine_info(device='cpu'):
-    """The machine and software the numbers were measured on.
-
-    Args:
-        device (str): ``cpu`` or ``cuda``.
-
-    Returns:
-        dict: CPU model, cores, torch version and threads, GPU name.
-    """
+def machine():
+    """The CPU, cores, load, torch build and GPU the figures come from."""
     cpu = platform.processor() or platform.machine()
-    try:
+    if osp.isfile('/proc/cpuinfo'):
         with open('/proc/cpuinfo') as f:
-            match = re.search(r'^model name\s*:\s*(.+)$', f.read(), re.M)
-        if match:
-            cpu = match.group(1).strip()
-    except OSError:
-        pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
-    info = dict(
+            names = [
+                ln.split(':', 1)[1].strip() for ln in f
+                if ln.startswith('model name')
+            ]
+        cpu = names[0] if names else cpu
+    return dict(
         cpu=cpu,
-        cpu_count=os.cpu_count(),
-        usable_cores=usable,
+        cores=len(os.sched_getaffinity(0))
+        if hasattr(os, 'sched_getaffinity') else os.cpu_count(),
+        load_avg_1min=os.getloadavg()[0]
+        if hasattr(os, 'getloadavg') else float('nan'),
         torch=torch.__version__,
         torch_threads=torch.get_num_threads(),
-        omp_num_threads=os.environ.get('OMP_NUM_THREADS'),
-        python=platform.python_version(),
-        platform=platform.platform(),
-        device=device,
-        gpu=None)
-    if device == 'cuda' and torch.cuda.is_available():
-        info['gpu'] = torch.cuda.get_device_name()
-        info['cuda'] = torch.version.cuda
-    return info
-
-
-def _load_avg():
-    """The 1-minute load average (None where the OS has none)."""
-    try:
-        return os.getloadavg()[0]
-    except (AttributeError, OSError):
-        return None
-
-
-def run_config(config, cfg_options, args, device, work_dir):
-    """Measure one config in a worker process.
-
-    Args:
-        config (str): Config file.
-        cfg_options (dict): The overrides for this config.
-        args (argparse.Namespace): The parsed command line.
-        device (str): ``cpu`` or ``cuda``.
-        work_dir (str): The worker's work dir.
-
-    Returns:
-        dict: The worker's measurements.
-    """
-    tmp = tempfile.mkdtemp(prefix='mmkd_benchmark_job_')
-    try:
-        job = dict(
-            config=config,
-            cfg_options=cfg_options,
-            batch_size=args.batch_size,
-            amp=args.amp,
-            iters=args.iters,
-            warmup=args.warmup,
-            threads=args.threads,
-            work_dir=work_dir,
-            out=osp.join(tmp, 'result.json'))
-        job_path = osp.join(tmp, 'job.pkl')
-        with open(job_path, 'wb') as f:
-            pickle.dump(job, f)
-        env = dict(os.environ)
-        if device == 'cpu':
-            env['CUDA_VISIBLE_DEVICES'] = ''
-        # the worker's output (warnings) goes to our stderr: our stdout is
-        # the report
-        try:
-            stderr = sys.stderr.fileno()
-        except (AttributeError, OSError, ValueError):
-            stderr = None  # a captured sys.stderr: inherit the real one
-        proc = subprocess.run(
-            [sys.executable, osp.abspath(__file__), config, '--worker',
-             job_path],
-            env=env,
-            stdout=stderr if stderr is not None else subprocess.DEVNULL,
-            stderr=stderr)
-        if proc.returncode != 0 or not osp.isfile(job['out']):
-            raise RuntimeError(
-                f'the benchmark worker for {config} failed (exit code '
-                f'{proc.returncode}); its error is printed above')
-        with open(job['out']) as f:
-            return json.load(f)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def config_names(configs):
-    """Short names (file names without ``.py``), or paths if they clash."""
-    names = [osp.splitext(osp.basename(c))[0] for c in configs]
-    return names if len(set(names)) == len(names) else list(configs)
-
-
-def compare(results):
-    """Ratios of the second result over the first.
-
-    Args:
-        results (list[dict]): Two results.
-
-    Returns:
-        dict: ``step_time_ratio``, ``memory_ratio`` (None if the first
-        memory is zero) and ``rss_over_baseline_ratio`` (CPU, or None).
-    """
-    first, second = results
-    mem1, mem2 = first['memory']['peak_mb'], second['memory']['peak_mb']
-    rss1 = first['memory'].get('peak_rss_over_baseline_mb')
-    rss2 = second['memory'].get('peak_rss_over_baseline_mb')
-    return dict(
-        numerator=second['name'],
-        denominator=first['name'],
-        step_time_ratio=(second['step_time_ms']['median'] /
-                         first['step_time_ms']['median']),
-        memory_ratio=mem2 / mem1 if mem1 > 0 else None,
-        rss_over_baseline_ratio=(rss2 / rss1 if rss1 and rss2 is not None
-                                 else None))
-
-
-def _fmt_int(n):
-    return f'{n:,}'
-
-
-def _fmt_mb(value):
-    return '-' if value is None else f'{value:.1f}'
+        gpu=torch.cuda.get_device_name()
+        if torch.cuda.is_available() else None)
 
 
 def format_report(report):
-    """The markdown report: machine, table, notes and ratios.
-
-    Args:
-        report (dict): The result of :func:`benchmark`.
-
-    Returns:
-        str: Markdown text.
-    """
+    """The report as markdown: machine, one row per config, the ratio."""
     m = report['machine']
-    results = report['results']
-    first = results[0]
     lines = [
-        f'Machine: {m["cpu"]}, {m["usable_cores"]} usable cores '
-        f'(of {m["cpu_count"]}), torch {m["torch"]}, '
-        f'{first["torch_threads"]} torch threads, '
-        f'python {m["python"]}' + (f', GPU {m["gpu"]}' if m['gpu'] else ''),
-        f'Device: {first["device"]}' + (' (AMP)' if first['amp'] else '') +
-        f'; {first["warmup"]} warm-up + {first["iters"]} timed iterations '
-        'per config, each config in its own process, one after the other.',
-        '',
-        '| config | student params | trainable params | total params | '
-        'batch | step time median (ms) | step time IQR (ms) | '
-        'data time median (ms) | images/s | peak memory (MB) | '
-        'peak RSS over pre-build RSS (MB) | setup time (s) |',
-        '|' + '---|' * 12,
+        f'Machine: {m["cpu"]}, {m["cores"]} cores, 1-min load '
+        f'{m["load_avg_1min"]:.2f} before the run, torch {m["torch"]}, '
+        f'{m["torch_threads"]} torch threads' +
+        (f', GPU {m["gpu"]}' if m['gpu'] else '') + '.',
+        f'{report["warmup"]} warm-up + {report["iters"]} timed steps per '
+        'config' +
+        (', interleaved in one process.' if report['comparison'] else '.'), '',
+        '| config | student params | total params | batch | step median '
+        '(ms) | step IQR (ms) | data median (ms) | images/s | peak memory '
+        '(MB) | setup (s) |', '|---|---:|---:|---:|---:|---:|---:|---:|---:'
+        '|---:|'
     ]
-    for r in results:
-        p = r['params']
+    for r in report['results']:
         st = r['step_time_ms']
         lines.append(
-            f'| {r["name"]} | {_fmt_int(p["student"])} | '
-            f'{_fmt_int(p["trainable"])} | {_fmt_int(p["total"])} | '
-            f'{r["batch_size"]} | {st["median"]:.2f} | '
-            f'{st["q1"]:.2f}-{st["q3"]:.2f} ({st["iqr"]:.2f}) | '
-            f'{r["data_time_ms"]["median"]:.2f} | '
-            f'{r["images_per_s"]:.1f} | {r["memory"]["peak_mb"]:.1f} | '
-            f'{_fmt_mb(r["memory"].get("peak_rss_over_baseline_mb"))} | '
-            f'{r["setup_time_s"]:.2f} |')
-    lines += [
-        '',
-        'Step time: model.train_step (data preprocessor, forward, losses, '
-        'backward, optimizer step); loading the batch is not included (data '
-        'time). images/s = batch / median step time. Setup time (before_run '
-        'and before_train hooks, weight init) is excluded.',
-        f'Peak memory: {first["memory"]["method"]}. Peak RSS over pre-build '
-        'RSS: the peak RSS of the timed iterations minus the RSS before the '
-        'Runner was built (model, optimizer state, data set, activations).',
-    ]
-    if m.get('load_avg_1min') is not None:
-        before, after = m['load_avg_1min']
-        lines.append(f'1-minute load average before/after: {before:.2f}/'
-                     f'{after:.2f} on {m["usable_cores"]} cores.')
-        if max(before, after) > m['usable_cores']:
-            lines.append(
-                'Note: other processes competed for the CPU during the run; '
-                'the step times (and even their ratio: threads that wait '
-                'for each other suffer most) are unreliable. Re-run on a '
-                'quiet machine, or with --threads 1.')
+            f'| {r["name"]} | {r["params"]["student"]:,} | '
+            f'{r["params"]["total"]:,} | {r["batch_size"]} | '
+            f'{st["median"]:.2f} | {st["q1"]:.2f}-{st["q3"]:.2f} | '
+            f'{r["data_time_ms"]["median"]:.2f} | {r["images_per_s"]:.1f} | '
+            f'{r["peak_memory_mb"]:.1f} | {r["setup_time_s"]:.2f} |')
     lines += report['notes']
-    if report.get('comparison'):
-        c = report['comparison']
-        mem = ('n/a' if c['memory_ratio'] is None else
-               f'{c["memory_ratio"]:.2f}')
+    c = report['comparison']
+    if c:
+        a, b = (r['name'] for r in report['results'])
+        ratio = c['step_time_ratio']
+        mem = 'n/a' if c['memory_ratio'] is None else \
+            f'{c["memory_ratio"]:.2f}'
         lines += [
-            '',
-            f'{c["numerator"]} / {c["denominator"]} step-time ratio: '
-            f'{c["step_time_ratio"]:.2f}, memory ratio {mem}'
+            '', f'{b} / {a}: step-time ratio {ratio["median"]:.2f} '
+            f'(median of {c["pairs"]} same-run pairs, IQR '
+            f'{ratio["q1"]:.2f}-{ratio["q3"]:.2f}), peak-memory ratio {mem}'
         ]
-        if c.get('rss_over_baseline_ratio') is not None:
-            lines.append(f'{c["numerator"]} / {c["denominator"]} peak RSS '
-                         'over pre-build RSS ratio: '
-                         f'{c["rss_over_baseline_ratio"]:.2f}')
     return '\n'.join(lines)
 
 
-def benchmark(args, parser=None):
-    """Measure the configs of the parsed command line and compare them.
-
-    Args:
-        args (argparse.Namespace): From :func:`parse_args`.
-        parser (argparse.ArgumentParser, optional): For usage errors.
-
-    Returns:
-        dict: ``machine``, ``results`` (one per config), ``comparison``
-        (two configs) and ``notes``.
-    """
-
-    def error(msg):
-        if parser is not None:
-            parser.error(msg)
-        raise ValueError(msg)
-
-    configs = [c for c in (args.config, args.config2) if c]
-    for config in configs:
-        if not osp.isfile(config):
-            error(f'config file {config!r} does not exist')
-    if args.iters < 1 or args.warmup < 0:
-        error('--iters must be >= 1 and --warmup >= 0')
-    if args.batch_size is not None and args.batch_size < 1:
-        error('--batch-size must be >= 1')
-    device = args.device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    if device == 'cuda' and not torch.cuda.is_available():
-        error('--device cuda, but torch sees no CUDA GPU (torch '
-              f'{torch.__version__}, CUDA build: {torch.version.cuda}); '
-              'use --device cpu')
-    if args.amp and device != 'cuda':
-        error("--amp needs --device cuda (mmengine's AmpOptimWrapper does "
-              'not run on CPUs)')
-
-    load_before = _load_avg()
-    names = config_names(configs)
-    per_cfg, notes = split_cfg_options(
-        args.cfg_options, [Config.fromfile(c) for c in configs], names)
-    # fail here, before any worker starts, on a config that cannot train
-    for config, options in zip(configs, per_cfg):
-        load_config(config, options, args.batch_size, args.amp)
-
-    results = []
-    for config, name, options in zip(configs, names, per_cfg):
-        if args.work_dir:
-            work_dir, tmp = osp.join(args.work_dir, name), None
-        else:
-            tmp = tempfile.mkdtemp(prefix='mmkd_benchmark_')
-            work_dir = tmp
-        try:
-            result = run_config(config, options, args, device, work_dir)
-        finally:
-            if tmp is not None:
-                shutil.rmtree(tmp, ignore_errors=True)
-        result.update(
-            config=config,
-            name=name,
-            cfg_options=dict(options),
-            work_dir=None if tmp else work_dir)
-        results.append(result)
-
-    machine = machine_info(device)
-    machine['load_avg_1min'] = (None if load_before is None else
-                                [load_before, _load_avg()])
-    report = dict(
-        machine=machine,
-        results=results,
-        comparison=compare(results) if len(results) == 2 else None,
-        notes=notes)
-    return report
-
-
 def main(argv=None):
-    """Run the benchmark (or, with ``--worker``, one measurement).
-
-    Args:
-        argv (list[str], optional): The arguments. Defaults to
-            ``sys.argv[1:]``.
-
-    Returns:
-        dict | None: The report (None in a worker).
-    """
-    parser, args = parse_args(argv)
-    if args.worker:
-        run_worker(args.worker)
-        return None
-    report = benchmark(args, parser)
-    report['command'] = ['tools/analysis/benchmark.py'] + list(
-        sys.argv[1:] if argv is None else argv)
+    """Measure, print the report (and write it with ``--out``); return it."""
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    configs = [c for c in (args.config, args.config2) if c]
+    names = [osp.splitext(osp.basename(c))[0] for c in configs]
+    if len(set(names)) < len(names):
+        names = [f'{n} ({i + 1})' for i, n in enumerate(names)]
+    per_cfg, notes = split_cfg_options(args.cfg_options,
+                                       [Config.fromfile(c) for c in configs],
+                                       names)
+    info = machine()
+    results, comparison = run(configs, per_cfg, args.iters, args.warmup,
+                              args.batch_size, args.amp)
+    for name, result in zip(names, results):
+        result['name'] = name
+    report = dict(
+        command=['tools/analysis/benchmark.py'] +
+        list(sys.argv[1:] if argv is None else argv),
+        machine=info,
+        iters=args.iters,
+        warmup=args.warmup,
+        results=results,
+        comparison=comparison,
+        notes=notes)
     print(format_report(report))
     if args.out:
-        out_dir = osp.dirname(osp.abspath(args.out))
-        os.makedirs(out_dir, exist_ok=True)
+        os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:
-            json.dump(report, f, indent=2, default=str)
-        print(f'\nResults written to {args.out}')
+            json.dump(report, f, indent=1)
     return report
 
 
