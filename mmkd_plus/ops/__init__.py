@@ -1,8 +1,9 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Pure tensor operations (no registry): k-means for QuEST's vocabulary."""
-from .kmeans import (KMeansResult, assign, kmeans, kmeans_torch,
-                     squared_distances)
+from .kmeans import KMeansResult, compute_device, kmeans, squared_distances
+from .reservoir import ReservoirSampler
 
 __all__ = [
-    'KMeansResult', 'assign', 'kmeans', 'kmeans_torch', 'squared_distances'
+    'KMeansResult', 'ReservoirSampler', 'compute_device', 'kmeans',
+    'squared_distances'
 ]

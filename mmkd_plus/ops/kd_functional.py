@@ -42,10 +42,12 @@ def autocast_off(device: torch.device) -> torch.autocast:
 
 
 def compute_dtype(*dtypes: torch.dtype) -> torch.dtype:
-    """The floating dtype to compute a loss in: at least fp32.
+    """The floating dtype to compute in: at least fp32.
 
-    fp16/bf16 features (mixed precision) are promoted to fp32, so that sums
-    over many elements and the ``log`` terms stay accurate and features meet
+    The package's one dtype rule, shared by these losses and by the
+    k-means distances (:mod:`mmkd_plus.ops.kmeans`): fp16/bf16 features
+    (mixed precision) and integers are promoted to fp32, so that sums over
+    many elements and the ``log`` terms stay accurate and features meet
     fp32 parameters without a dtype error; fp64 stays fp64.
 
     Args:

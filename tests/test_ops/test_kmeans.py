@@ -1,14 +1,20 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Tests of mmkd_plus.ops.kmeans (FAISS and pure-torch k-means)."""
 import sys
+import types
 
 import numpy as np
 import pytest
 import torch
 from scipy.optimize import linear_sum_assignment
+from sklearn.cluster import KMeans
 
-from mmkd_plus.ops import (KMeansResult, assign, kmeans, kmeans_torch,
-                           squared_distances)
+from mmkd_plus.ops import KMeansResult, compute_device, kmeans
+from mmkd_plus.ops.kd_functional import compute_dtype
+from mmkd_plus.ops.kmeans import squared_distances
+
+# the module (mmkd_plus.ops re-exports a function of the same name)
+km = sys.modules['mmkd_plus.ops.kmeans']
 
 try:
     import faiss  # noqa: F401
@@ -29,7 +35,7 @@ def make_blobs(num_blobs=4, per_blob=200, dim=8, std=0.05, seed=0):
     centres = rng.normal(size=(num_blobs, dim)) * 3
     points = np.concatenate(
         [c + std * rng.normal(size=(per_blob, dim)) for c in centres])
-    return points.astype(np.float32), centres
+    return torch.from_numpy(points.astype(np.float32)), centres
 
 
 def matched_error(found, centres):
@@ -48,40 +54,45 @@ def blobs():
 @pytest.mark.parametrize('backend', BACKENDS)
 def test_recovers_blob_centres(blobs, backend):
     x, centres = blobs
-    # Random init (the default, as QuEST/FAISS) can put two centroids in
-    # one of only 4 blobs; k-means++ cannot on separated blobs.
-    result = kmeans(x, 4, seed=0, backend=backend, init='k-means++')
+    # Random init (QuEST's) can start two centroids in one of only four
+    # blobs; with seed 4 both backends start in four different blobs.
+    result = kmeans(x, 4, seed=4, backend=backend)
     assert isinstance(result, KMeansResult)
     assert result.backend == backend
     assert result.centroids.shape == (4, 8)
     assert result.centroids.dtype == torch.float32
     assert result.centroids.device.type == 'cpu'
-    assert result.assignments.dtype == torch.long
-    assert result.assignments.shape == (800, )
     assert result.num_points == 800
-    assert torch.equal(result.indices, torch.arange(800))
     assert matched_error(result.centroids, centres) < 0.05
-    # 4 blobs of 200 points, each its own cluster
-    assert sorted(torch.bincount(result.assignments).tolist()) == [200] * 4
     assert result.inertia == pytest.approx(8 * 0.05**2, rel=0.2)
 
 
-@needs_faiss
-def test_faiss_and_torch_agree(blobs):
-    x, _ = blobs
-    a = kmeans(x, 4, seed=1, backend='faiss', init='k-means++')
-    b = kmeans(x, 4, seed=1, backend='torch', init='k-means++')
-    assert matched_error(a.centroids, b.centroids.numpy()) < 1e-3
-    assert a.inertia == pytest.approx(b.inertia, rel=1e-3)
+def test_torch_backend_is_lloyd_as_scikit_learn():
+    """From the same start (the rows randperm(seed) picks), the torch Lloyd
+    ends where scikit-learn's Lloyd does."""
+    x = torch.from_numpy(
+        np.random.default_rng(1).normal(size=(600, 6)).astype(np.float32))
+    start = torch.randperm(600, generator=torch.Generator().manual_seed(5))
+    ref = KMeans(
+        n_clusters=10,
+        init=x[start[:10]].double().numpy(),
+        n_init=1,
+        max_iter=15,
+        tol=0.0,
+        algorithm='lloyd').fit(x.double().numpy())
+    got = kmeans(x, 10, niter=15, seed=5, backend='torch')
+    np.testing.assert_allclose(
+        got.centroids.numpy(), ref.cluster_centers_, rtol=1e-4, atol=1e-5)
+    assert got.inertia == pytest.approx(ref.inertia_ / 600, rel=1e-4)
 
 
 @pytest.mark.parametrize('backend', BACKENDS)
 def test_same_seed_same_centroids(backend):
-    x = np.random.default_rng(1).normal(size=(2000, 16)).astype(np.float32)
+    x = torch.from_numpy(
+        np.random.default_rng(1).normal(size=(2000, 16)).astype(np.float32))
     first = kmeans(x, 20, seed=3, backend=backend)
     second = kmeans(x, 20, seed=3, backend=backend)
     assert torch.equal(first.centroids, second.centroids)
-    assert torch.equal(first.assignments, second.assignments)
     other = kmeans(x, 20, seed=4, backend=backend)
     assert not torch.equal(first.centroids, other.centroids)
 
@@ -101,65 +112,51 @@ def test_squared_distances_brute_force():
     same = squared_distances(big[:3], big)
     assert (same >= 0).all()
     assert torch.all(same.diagonal() <= 1e-5 * big[:3].pow(2).sum(1))
-    # fp16 is computed in float32, float64 stays float64
-    assert squared_distances(big.half(), big.half()).dtype == torch.float32
-    assert squared_distances(big.double(), big).dtype == torch.float64
+    # the package's one dtype rule: fp16 in float32, float64 stays
+    for a, b in [(torch.half, torch.half), (torch.double, torch.float),
+                 (torch.bfloat16, torch.float)]:
+        got = squared_distances(big.to(a), big.to(b)).dtype
+        assert got == compute_dtype(a, b)
+    assert compute_dtype(torch.half) == torch.float32
+    assert compute_dtype(torch.half, torch.double) == torch.float64
 
 
-def test_assign_is_brute_force_argmin():
-    rng = np.random.default_rng(3)
-    x = rng.normal(size=(500, 8)).astype(np.float32)
-    c = rng.normal(size=(16, 8)).astype(np.float32)
-    expected = ((x[:, None] - c[None])**2).sum(-1).argmin(1)
-    labels = assign(torch.from_numpy(x), torch.from_numpy(c))
-    assert labels.dtype == torch.long
-    np.testing.assert_array_equal(labels.numpy(), expected)
-    small = assign(torch.from_numpy(x), torch.from_numpy(c), chunk_size=7)
-    assert torch.equal(small, labels)
-
-
-@pytest.mark.parametrize('backend', BACKENDS)
-def test_sampling_bound(backend):
-    x = np.random.default_rng(4).normal(size=(3000, 4)).astype(np.float32)
-    result = kmeans(x, 5, seed=0, max_points_per_centroid=40, backend=backend)
+def test_sampling_bound_and_seed():
+    x = torch.from_numpy(
+        np.random.default_rng(4).normal(size=(3000, 4)).astype(np.float32))
+    result = kmeans(x, 5, seed=0, max_points_per_centroid=40, backend='torch')
     assert result.num_points == 40 * 5
-    assert result.assignments.shape == (200, )
-    assert result.indices.shape == (200, )
-    assert len(set(result.indices.tolist())) == 200
-    assert torch.all(result.indices[1:] > result.indices[:-1])
-    # assignments refer to the sampled rows
-    sampled = torch.from_numpy(x)[result.indices]
-    assert torch.equal(assign(sampled, result.centroids), result.assignments)
+    # the 200 rows clustered are the seeded sample: k-means of them alone
+    # (no further sampling) gives the same centroids
+    rows = km._sample_indices(3000, 200, 0)
+    assert len(set(rows.tolist())) == 200
+    alone = kmeans(x[rows], 5, seed=0, backend='torch')
+    assert torch.equal(alone.centroids, result.centroids)
+    other = km._sample_indices(3000, 200, 1)
+    assert not torch.equal(rows, other)
     # a large bound (as QuEST's 1e7) uses every point
-    full = kmeans(x, 5, max_points_per_centroid=1e7, backend=backend)
+    full = kmeans(x, 5, max_points_per_centroid=1e7, backend='torch')
     assert full.num_points == 3000
-
-
-def test_sampling_is_seeded():
-    x = np.random.default_rng(5).normal(size=(3000, 4)).astype(np.float32)
-    a = kmeans(x, 5, seed=7, max_points_per_centroid=40, backend='torch')
-    b = kmeans(x, 5, seed=7, max_points_per_centroid=40, backend='torch')
-    c = kmeans(x, 5, seed=8, max_points_per_centroid=40, backend='torch')
-    assert torch.equal(a.indices, b.indices)
-    assert not torch.equal(a.indices, c.indices)
 
 
 @pytest.mark.parametrize('backend', BACKENDS)
 def test_error_messages(backend):
-    x = np.zeros((10, 3), dtype=np.float32)
+    x = torch.zeros(10, 3)
     with pytest.raises(ValueError, match=r'k=11.*only 10 points.*Lower K'):
         kmeans(x, 11, backend=backend)
     with pytest.raises(ValueError, match=r'2-D.*\(4, 5, 6\)'):
-        kmeans(np.zeros((4, 5, 6), dtype=np.float32), 2, backend=backend)
-    bad = np.ones((10, 3), dtype=np.float32)
-    bad[6, 1] = np.nan
+        kmeans(torch.zeros(4, 5, 6), 2, backend=backend)
+    bad = torch.ones(10, 3)
+    bad[6, 1] = float('nan')
     with pytest.raises(ValueError, match=r'non-finite.*row 6'):
         kmeans(bad, 2, backend=backend)
-    bad[6, 1] = np.inf
+    bad[6, 1] = float('inf')
     with pytest.raises(ValueError, match='non-finite'):
-        kmeans_torch(bad, 2)
+        kmeans(bad, 2, backend=backend)
     with pytest.raises(ValueError, match='backend must be one of'):
         kmeans(x, 2, backend='sklearn')
+    with pytest.raises(TypeError, match='torch.Tensor of real numbers'):
+        kmeans(x.numpy(), 2, backend=backend)
 
 
 @needs_faiss
@@ -170,27 +167,22 @@ def test_auto_backend_uses_faiss():
 
 def test_auto_backend_without_faiss(monkeypatch):
     monkeypatch.setitem(sys.modules, 'faiss', None)  # import raises
+    monkeypatch.setattr(km, '_ANNOUNCED', set())
     x, _ = make_blobs(per_blob=20)
+    assert kmeans(x, 4, niter=2).backend == 'torch'
     assert kmeans(x, 4, niter=2).backend == 'torch'
     with pytest.raises(ImportError, match='pip install faiss-cpu'):
         kmeans(x, 4, backend='faiss')
-
-
-@pytest.mark.parametrize('init', ['random', 'k-means++'])
-def test_chunked_equals_unchunked(init):
-    x = np.random.default_rng(6).normal(size=(600, 8)).astype(np.float32)
-    whole = kmeans_torch(x, 12, seed=2, init=init)
-    chunked = kmeans_torch(x, 12, seed=2, init=init, chunk_size=37)
-    torch.testing.assert_close(chunked.centroids, whole.centroids)
-    assert torch.equal(chunked.assignments, whole.assignments)
-    assert chunked.inertia == pytest.approx(whole.inertia)
+    assert km._ANNOUNCED == {
+        'k-means: FAISS is not installed: the pure-torch k-means runs on '
+        'the CPU (`pip install faiss-cpu` is faster).'
+    }
 
 
 @pytest.mark.parametrize('backend', BACKENDS)
 def test_fp16_input(blobs, backend):
     x, centres = blobs
-    result = kmeans(
-        torch.from_numpy(x).half(), 4, backend=backend, init='k-means++')
+    result = kmeans(x.half(), 4, seed=4, backend=backend)
     assert result.centroids.dtype == torch.float32
     assert matched_error(result.centroids, centres) < 0.05
 
@@ -199,15 +191,20 @@ def test_empty_clusters_are_reseeded():
     # 90 copies of one point: random init picks it several times, which
     # leaves clusters empty (ties go to the lowest index) until re-seeded
     # with the farthest points.
-    x = np.zeros((100, 2), dtype=np.float32)
-    x[90:95] = [10.0, 0.0]
-    x[95:] = [0.0, 10.0]
+    x = torch.zeros(100, 2)
+    x[90:95] = torch.tensor([10.0, 0.0])
+    x[95:] = torch.tensor([0.0, 10.0])
     for seed in range(3):
-        result = kmeans_torch(x, 3, seed=seed)
-        assert torch.bincount(result.assignments, minlength=3).min() > 0
+        result = kmeans(x, 3, seed=seed, backend='torch')
         assert result.inertia == 0
         found = sorted(map(tuple, result.centroids.tolist()))
         assert found == [(0.0, 0.0), (0.0, 10.0), (10.0, 0.0)]
+
+
+def _fake_gpu(monkeypatch, device_index=2):
+    """torch sees GPUs, of which ``device_index`` is the current one."""
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'current_device', lambda: device_index)
 
 
 @needs_faiss
@@ -216,10 +213,6 @@ def test_faiss_gpu_path_uses_one_index_on_the_current_device(
     """The GPU branch, run on the CPU with a stand-in for faiss-gpu: one
     GpuIndexFlatL2 on torch's current CUDA device (not every GPU), and the
     same clustering as the CPU index."""
-    import types
-
-    # the module (mmkd_plus.ops re-exports a function of the same name)
-    km = sys.modules['mmkd_plus.ops.kmeans']
     made = []
 
     class FakeConfig:
@@ -229,26 +222,63 @@ def test_faiss_gpu_path_uses_one_index_on_the_current_device(
         made.append((res, d, config.device))
         return faiss.IndexFlatL2(d)  # the same maths, on the CPU
 
-    fake = types.SimpleNamespace(**{
-        name: getattr(faiss, name)
-        for name in ('ClusteringParameters', 'Clustering', 'IndexFlatL2',
-                     'vector_to_array',
-                     'ClusteringInitMethod_KMEANS_PLUS_PLUS')
-        if hasattr(faiss, name)
-    })
+    fake = types.SimpleNamespace(
+        **{
+            name: getattr(faiss, name)
+            for name in ('ClusteringParameters', 'Clustering', 'IndexFlatL2',
+                         'vector_to_array')
+        })
     fake.StandardGpuResources = object
     fake.GpuIndexFlatConfig = FakeConfig
     fake.GpuIndexFlatL2 = gpu_index
     fake.get_num_gpus = lambda: 4
     monkeypatch.setattr(km, '_import_faiss', lambda: fake)
-    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
-    monkeypatch.setattr(torch.cuda, 'current_device', lambda: 2)
+    _fake_gpu(monkeypatch)
 
     x, _ = blobs
-    gpu = kmeans(x, 4, niter=10, seed=3, backend='faiss')
+    gpu = kmeans(x, 4, niter=10, seed=3, backend='auto')
     assert gpu.backend == 'faiss-gpu'
     assert len(made) == 1 and made[0][2] == 2  # device 2 of 4, only
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     cpu = kmeans(x, 4, niter=10, seed=3, backend='faiss')
     assert cpu.backend == 'faiss'
     assert torch.allclose(gpu.centroids, cpu.centroids)
+
+
+@pytest.mark.parametrize('faiss_build', ['cpu', 'missing'])
+def test_gpu_without_faiss_gpu_runs_torch_on_the_gpu_and_says_so_once(
+        blobs, monkeypatch, faiss_build):
+    """A GPU but no faiss-gpu: 'auto' runs the torch k-means on the current
+    GPU (not on the CPU, not FAISS's CPU index) and logs it once."""
+    _fake_gpu(monkeypatch)
+    fake = types.SimpleNamespace() if faiss_build == 'cpu' else None
+    monkeypatch.setattr(km, '_import_faiss', lambda: fake)
+    monkeypatch.setattr(km, '_ANNOUNCED', set())
+    calls = []
+
+    def lloyd(x, k, niter, seed, device):
+        calls.append(device)
+        return torch.zeros(k, x.shape[1]), 0.0
+
+    monkeypatch.setattr(km, '_lloyd_torch', lloyd)
+    messages = []
+    monkeypatch.setattr(km, 'print_log',
+                        lambda msg, **kwargs: messages.append(msg))
+    x, _ = blobs
+    for _ in range(3):
+        assert kmeans(x, 4, backend='auto').backend == 'torch (cuda:2)'
+    assert kmeans(x, 4, backend='torch').backend == 'torch (cuda:2)'
+    assert calls == [torch.device('cuda', 2)] * 4
+    said = [m for m in messages if 'faiss-gpu' in m]
+    installed = ('faiss-cpu is installed' if faiss_build == 'cpu' else
+                 'FAISS is not installed')
+    assert len(said) == 1 and installed in said[0]
+    assert 'pure-torch k-means runs on the GPU' in said[0]
+
+
+def test_compute_device(monkeypatch):
+    x = torch.zeros(3, 2)
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
+    assert compute_device(x) == torch.device('cpu')
+    _fake_gpu(monkeypatch, 1)
+    assert compute_device(x) == torch.device('cuda', 1)

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 import mmkd_plus  # noqa: F401  (before any OpenMMLab import: torch-2 fixes)
-from mmkd_plus.ops import assign, kmeans, squared_distances
+from mmkd_plus.ops import kmeans, squared_distances
 
 BACKENDS = ('faiss', 'torch', 'sklearn')
 
@@ -68,19 +68,16 @@ def make_features(args) -> np.ndarray:
 def mean_inertia(x: np.ndarray, centroids: np.ndarray) -> float:
     xt = torch.from_numpy(x)
     ct = torch.from_numpy(np.ascontiguousarray(centroids, dtype=np.float32))
-    labels = assign(xt, ct)
     total = 0.0
     for start in range(0, len(xt), 8192):
-        chunk = xt[start:start + 8192]
-        dist = squared_distances(chunk, ct)
-        total += float(
-            dist.gather(1, labels[start:start + 8192, None]).double().sum())
+        dist = squared_distances(xt[start:start + 8192], ct)
+        total += float(dist.min(dim=1).values.double().sum())
     return total / len(xt)
 
 
 def run_ours(x, args, backend):
     result = kmeans(
-        x,
+        torch.from_numpy(x),
         args.num_clusters,
         niter=args.niter,
         seed=args.seed,
