@@ -3,15 +3,15 @@
 # scenes, the protocol of VID, Ahn et al. CVPR 2019): an ImageNet ResNet34
 # teacher, a ResNet18 student trained from scratch on a small dataset.
 # Where: layer3 (14x14x256) and layer4 (7x7x512) on both sides, TWO
-# vocabularies of K = 4096 words each (supplement C.2; METHODS.md 1.5).
+# vocabularies of K = 4096 words each (supplement C.2; configs/quest/README.md).
 # tau = 0.002 for layer3 (the code's beta = 500) and 0.2 for layer4
 # (beta = 5), each chosen so that the mean closest-word probability is
 # ~0.996 (supplement C.2): check yours with tools/analysis/quest_tau.py.
 # Predictor: the authors' transfer configs use gamma = 10 fixed and a bias
-# (METHODS.md 1.3).
+#.
 # Loss: L = 1.0 x CE + 10 x (L_QuEST(layer3) + L_QuEST(layer4)), i.e.
 # alpha = 1, beta = 10 for a ResNet18 student (20 for VGG9), the per-level
-# losses summed with weight 1 (METHODS.md 1.4).
+# losses summed with weight 1.
 # beta: the supplement tunes it on a 20% validation split of the training
 # images to avoid overfitting the classification of the training images
 # (VID's protocol). To tune it for your dataset, train with

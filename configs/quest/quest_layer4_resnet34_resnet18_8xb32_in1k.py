@@ -1,10 +1,10 @@
 # QuEST (Jain et al., ECCV 2020, https://arxiv.org/abs/1912.01540) on
 # ImageNet-1k: ResNet34 -> ResNet18 (the paper's Section 4.1).
-# Where: layer4 on both sides, 7x7x512 at 224x224 (METHODS.md 1.5).
+# Where: layer4 on both sides, 7x7x512 at 224x224.
 # Loss: L = 1.0 x CE + 1.0 x L_QuEST, tau = 0.2 (the code's beta = 5),
 # K = 4096 (supplement C.1: alpha = beta = 1).
 # Schedule (supplement C.1, following OFD/CRD): 100 epochs, batch 256
-# (here 8 GPUs x 32), SGD Nesterov momentum 0.9, wd 1e-4 (METHODS.md 1.6),
+# (here 8 GPUs x 32), SGD Nesterov momentum 0.9, wd 1e-4,
 # LR 0.1 x0.1 every 30 epochs.
 # Vocabulary: k-means of the teacher's layer4 vectors of a seeded random
 # 200k-image subset of the training set (supplement B; the authors'

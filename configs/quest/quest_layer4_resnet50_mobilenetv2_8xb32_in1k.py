@@ -3,7 +3,7 @@
 # Where: the teacher's layer4 (7x7x2048) and the student's last conv stage,
 # torchvision's `features` (+ReLU6) = mmpretrain MobileNetV2's
 # backbone.conv2 (the 1x1 conv to 1280 channels, BN, ReLU6; 7x7x1280), both
-# 7x7 at 224x224 (METHODS.md 1.5); checked by building both networks.
+# 7x7 at 224x224; checked by building both networks.
 # Loss: L = 1.0 x CE + 1.0 x L_QuEST, tau = 0.2 (the code's beta = 5),
 # K = 4096 (supplement C.1: alpha = beta = 1).
 # Schedule (supplement C.1): 100 epochs, SGD Nesterov momentum 0.9, wd 1e-4,

@@ -25,7 +25,8 @@ from mmrazor.registry import MODELS
 BASELINE_CONFIGS = sorted(
     p for p in glob.glob(
         osp.join(REPO, 'configs', 'baselines', '*', '*.py'))
-    if osp.basename(osp.dirname(p)) != 'kd')
+    if osp.basename(osp.dirname(p)) != 'kd'
+    and not osp.basename(p).startswith('_base_'))
 
 
 def _id(path: str) -> str:

@@ -17,7 +17,9 @@ from kd_test_utils import REPO, load_tool
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
-QUEST_CONFIGS = sorted(glob.glob(osp.join(REPO, 'configs', 'quest', '*.py')))
+QUEST_CONFIGS = sorted(
+    p for p in glob.glob(osp.join(REPO, 'configs', 'quest', '*.py'))
+    if not osp.basename(p).startswith('_base_'))
 DIGITS_QUEST = osp.join(REPO, 'configs', 'quest',
                         'quest_layer3_resnet20_resnet8_1xb64_digits.py')
 

@@ -152,18 +152,17 @@ def test_pairs_are_the_papers_pairs():
     assert found == PAPER_PAIRS == set(PAPER_COMPRESSION)
 
 
-def _layer_names(entry, side):
-    names = entry[side]
-    return list(names) if isinstance(names, (list, tuple)) else [names]
+FRAGMENTS = ('quest', 'stages', 'hint', 'last', 'stem', 'preact')
 
 
-def _recorders(layers, side):
-    """A recorder on every module ``layers`` names for ``side``."""
+def _recorders(cfg, side):
+    """Every recorder of the pair's fragments for ``side``, as
+    ``<fragment>.<recorder>``."""
     recorders = {}
-    for key, entry in layers.items():
-        rtype = entry.get(f'{side}_recorder', 'ModuleOutputs')
-        for i, name in enumerate(_layer_names(entry, side)):
-            recorders[f'{key}_{i}'] = dict(type=rtype, source=name)
+    for frag in FRAGMENTS:
+        for name, rec in cfg.get(frag, {}).get(f'{side}_recorders',
+                                                {}).items():
+            recorders[f'{frag}.{name}'] = rec
     return recorders
 
 
@@ -179,25 +178,31 @@ def _record(model, side, name):
 @pytest.mark.parametrize('pair', PAIR_FILES, ids=_ids(PAIR_FILES))
 def test_pair_builds_and_records_every_layer(pair):
     cfg = Config.fromfile(pair)
-    assert 'val_cfg' not in cfg
-    assert cfg.find_unused_parameters is True
-    layers = cfg.layers
-    for key in ('logits', 'feat', 'stages', 'quest'):
-        assert key in layers, f'{pair}: layers.{key} is missing'
-    assert cfg.model.architecture.head.loss.loss_weight == 1.0
+    # a pair file states facts only: no model, data or schedule of its own
+    assert not {'model', 'train_dataloader', 'optim_wrapper'} & set(cfg)
+    assert 'quest' in cfg and 'feat' in cfg.channels
 
-    model_cfg = copy.deepcopy(cfg.model)
-    model_cfg.teacher_ckpt = None
-    model_cfg.distiller = dict(
-        type='ConfigurableDistiller',
-        student_recorders=_recorders(layers, 'student'),
-        teacher_recorders=_recorders(layers, 'teacher'),
-        distill_losses=dict(
-            loss_kd=dict(type='KLDivergence', tau=4, loss_weight=0.9)),
-        loss_forward_mappings=dict(
-            loss_kd=dict(
-                preds_S=dict(from_student=True, recorder='logits_0'),
-                preds_T=dict(from_student=False, recorder='logits_0'))))
+    model_cfg = dict(
+        _scope_='mmrazor',
+        type='CheckedSingleTeacherDistill',
+        **copy.deepcopy(cfg.pair),
+        distiller=dict(
+            type='ConfigurableDistiller',
+            student_recorders=dict(
+                fc=dict(type='ModuleOutputs', source='head.fc'),
+                feat=dict(type='ModuleOutputs', source='neck'),
+                **_recorders(cfg, 'student')),
+            teacher_recorders=dict(
+                fc=dict(type='ModuleOutputs', source='head.fc'),
+                feat=dict(type='ModuleOutputs', source='neck'),
+                **_recorders(cfg, 'teacher')),
+            distill_losses=dict(
+                loss_kd=dict(type='KLDivergence', tau=4, loss_weight=0.9)),
+            loss_forward_mappings=dict(
+                loss_kd=dict(
+                    preds_S=dict(from_student=True, recorder='fc'),
+                    preds_T=dict(from_student=False, recorder='fc')))))
+    model_cfg['teacher_ckpt'] = None
     model = RAZOR_MODELS.build(model_cfg)
 
     names = split_pair_name(pair)
@@ -208,48 +213,42 @@ def test_pair_builds_and_records_every_layer(pair):
         assert compression == PAPER_COMPRESSION[(names['teacher'],
                                                  names['student'])]
 
-    modules = dict(
-        student=dict(model.student.named_modules()),
-        teacher=dict(model.teacher.named_modules()))
-    for key, entry in layers.items():
-        for side in ('student', 'teacher'):
-            for name in _layer_names(entry, side):
-                assert name in modules[side], \
-                    f'{pair}: layers.{key}.{side}: no module {name!r}'
-
-    num_classes = cfg.model.architecture.head.num_classes
+    num_classes = cfg.pair.architecture.head.num_classes
+    assert cfg.pair.teacher.head.num_classes == num_classes
     samples = [
         DataSample().set_gt_label(i % num_classes) for i in range(2)
     ]
     torch.manual_seed(0)
     losses = model(torch.rand(2, 3, 32, 32), samples, mode='loss')
     assert {'student.loss', 'distill.loss_kd'} <= set(losses)
-    for name, value in losses.items():
-        if 'loss' in name:
-            assert torch.isfinite(value).all(), name
 
-    # stage lists pair up one to one; FitNet's hint is feat[2] = stages[1]
-    for key in ('stages', 'preact'):
-        if key in layers:
-            assert len(_layer_names(layers[key], 'student')) == len(
-                _layer_names(layers[key], 'teacher')), key
-    if 'hint' in layers:
-        for side in ('student', 'teacher'):
-            assert layers.hint[side] == layers.stages[side][1]
-
-    # pre-activations are recorded before any ReLU clips them
-    if 'preact' in layers:
-        for side in ('student', 'teacher'):
-            for i in range(len(_layer_names(layers.preact, side))):
-                x = _record(model, side, f'preact_{i}')
-                assert x.dim() == 4 and x.min() < 0, (side, i)
+    # the channel facts are those of the recorded outputs
+    for i, side in enumerate(('student', 'teacher')):
+        assert _record(model, side, 'feat').shape[1] == \
+            cfg.channels.feat[i]
+        quest = _record(model, side, 'quest.quest')
+        assert quest.shape[1] == (
+            cfg.quest.connectors.quest_head.in_channels if i == 0 else
+            cfg.quest.distill_losses.loss_quest.feat_channels)
+        if 'stages' in cfg:
+            recorded = tuple(
+                _record(model, side, f'stages.s{j}').shape[1]
+                for j in (1, 2, 3))
+            assert recorded == tuple(cfg.channels.stages[i])
+            assert _record(model, side, 'hint.hint').shape[1] == \
+                cfg.channels.hint[i]
+        # pre-activations are recorded before any ReLU clips them
+        if 'preact' in cfg:
+            for j in (1, 2, 3):
+                x = _record(model, side, f'preact.p{j}')
+                assert x.dim() == 4 and x.min() < 0, (side, j)
 
     # QuEST: the teacher map, average-pooled by `downscale`, has the
     # student map's spatial size
-    down = layers.quest.get('downscale', 1)
+    down = cfg.quest.distill_losses.loss_quest.downscale
     assert down in (1, 2)
-    f_s = _record(model, 'student', 'quest_0')
-    f_t = _record(model, 'teacher', 'quest_0')
+    f_s = _record(model, 'student', 'quest.quest')
+    f_t = _record(model, 'teacher', 'quest.quest')
     assert f_s.dim() == 4 and f_t.dim() == 4
     if down > 1:
         f_t = F.avg_pool2d(f_t, down)
@@ -264,12 +263,11 @@ def test_pair_embeds_the_zoo_models(pair):
     cfg = Config.fromfile(pair)
     names = split_pair_name(pair)
     teacher, student = names['teacher'], names['student']
-    assert cfg.teacher_ckpt == \
+    assert cfg.pair.teacher_ckpt == \
         f'work_dirs/{teacher}_1xb64_cifar100/epoch_240.pth'
-    assert cfg.model.teacher_ckpt == cfg.teacher_ckpt
     for side, name in (('architecture', student), ('teacher', teacher)):
         zoo = Config.fromfile(osp.join(MODELS_DIR, f'{name}_cifar.py'))
-        assert _without_scope(cfg.model[side]) == _without_scope(zoo.model)
+        assert _without_scope(cfg.pair[side]) == _without_scope(zoo.model)
         assert osp.isfile(
             osp.join(TEACHERS_DIR, f'{name}_1xb64_cifar100.py'))
 
@@ -304,7 +302,8 @@ def test_metafile_configs_exist(metafile_models):
         assert model['Weights'] is None
         # the dataset the config trains on
         cfg = Config.fromfile(osp.join(REPO, rel))
-        expected = {'LocalCIFAR100': 'CIFAR-100', 'LocalCIFAR10': 'CIFAR-10'}
+        expected = {'LocalCIFAR100': 'CIFAR-100', 'LocalCIFAR10': 'CIFAR-10',
+                    'DigitsCIFAR': 'Digits'}
         assert model['Metadata']['Training Data'] == \
             expected[cfg.train_dataloader.dataset.type]
 

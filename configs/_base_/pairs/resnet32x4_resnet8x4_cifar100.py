@@ -1,74 +1,65 @@
-# Pair: resnet32x4 (teacher) -> resnet8x4 (student) on CIFAR-100, from the
-# QuEST supplement Table 1 and the WCoRD supplement Table 1 (CRD/WCoRD).
-# Paper top-1 of the vanilla networks: teacher 79.42, student 72.50.
-# A pair file gives the distillation model's skeleton (algorithm, student,
-# teacher, teacher checkpoint) and `layers`, the modules each method family
-# distils; a method config inherits it and adds model.distiller. The teacher
-# checkpoint comes from configs/teachers/resnet32x4_1xb64_cifar100.py.
-teacher_ckpt = 'work_dirs/resnet32x4_1xb64_cifar100/epoch_240.pth'
+# resnet32x4 -> resnet8x4 on CIFAR-100: the two networks, the teacher's checkpoint and the layers
+# each method family distils (see README.md in this folder).
+from mmengine import Config as __Config
 
-layers = dict(
-    logits=dict(student='head.fc', teacher='head.fc'),
-    # the pooled penultimate vector (CRD, SSKD, WCoRD, PKT, CC, RKD)
-    feat=dict(student='neck', teacher='neck'),
-    # stage outputs, RepDistiller's feat[1:-1] (AT, NST, VID)
-    stages=dict(
-        student=['backbone.layer1', 'backbone.layer2', 'backbone.layer3'],
-        teacher=['backbone.layer1', 'backbone.layer2', 'backbone.layer3']),
-    # FitNet's hint: RepDistiller's hint_layer=2, feat[2]
-    hint=dict(student='backbone.layer2', teacher='backbone.layer2'),
-    # pre-activation stage outputs (AB, OFD); record the modules with
-    # the named recorder (ModuleInputs: the input of the stage's last
-    # act_out ReLU; ModuleOutputs: a BN, or a block that ends in one)
-    preact=dict(
-        student=[
-            'backbone.layer1.0.act_out',
-            'backbone.layer2.0.act_out',
-            'backbone.layer3.0.act_out',
-        ],
-        teacher=[
-            'backbone.layer1.4.act_out',
-            'backbone.layer2.4.act_out',
-            'backbone.layer3.4.act_out',
-        ],
-        student_recorder='ModuleInputs',
-        teacher_recorder='ModuleInputs'),
-    # QuEST (official RN32x4_RN8x4): layer3 (ends in ReLU), 8x8 on both sides
-    quest=dict(
-        student='backbone.layer3',
-        teacher='backbone.layer3',
-        downscale=1),
-)
-
-model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
+__nets = '{{ fileDirname }}/../models/'
+pair = dict(
     architecture=dict(
-        _scope_='mmpretrain',
-        type='ImageClassifier',
-        backbone=dict(
-            type='CIFARResNet', depth=8, widths=(32, 64, 128, 256),
-            out_indices=(2, )),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=100,
-            in_channels=256,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
+        _scope_='mmpretrain', **__Config.fromfile(__nets + 'resnet8x4_cifar.py').model),
     teacher=dict(
-        _scope_='mmpretrain',
-        type='ImageClassifier',
-        backbone=dict(
-            type='CIFARResNet', depth=32, widths=(32, 64, 128, 256),
-            out_indices=(2, )),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=100,
-            in_channels=256,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
-    teacher_ckpt=teacher_ckpt)
+        _scope_='mmpretrain', **__Config.fromfile(__nets + 'resnet32x4_cifar.py').model),
+    teacher_ckpt='work_dirs/resnet32x4_1xb64_cifar100/epoch_240.pth')
 
-find_unused_parameters = True
+# ConfigurableDistiller fragments, merged into a method recipe's distiller
+quest = dict(
+    student_recorders=dict(
+        quest=dict(type='ModuleOutputs', source='backbone.layer3')),
+    teacher_recorders=dict(
+        quest=dict(type='ModuleOutputs', source='backbone.layer3')),
+    connectors=dict(quest_head=dict(in_channels=256)),
+    distill_losses=dict(loss_quest=dict(
+        feat_channels=256, downscale=1)))
+stages = dict(
+    student_recorders=dict(
+        s1=dict(type='ModuleOutputs', source='backbone.layer1'),
+        s2=dict(type='ModuleOutputs', source='backbone.layer2'),
+        s3=dict(type='ModuleOutputs', source='backbone.layer3')),
+    teacher_recorders=dict(
+        s1=dict(type='ModuleOutputs', source='backbone.layer1'),
+        s2=dict(type='ModuleOutputs', source='backbone.layer2'),
+        s3=dict(type='ModuleOutputs', source='backbone.layer3')))
+hint = dict(
+    student_recorders=dict(
+        hint=dict(type='ModuleOutputs', source='backbone.layer2')),
+    teacher_recorders=dict(
+        hint=dict(type='ModuleOutputs', source='backbone.layer2')))
+last = dict(
+    student_recorders=dict(
+        last=dict(type='ModuleOutputs', source='backbone.layer3')),
+    teacher_recorders=dict(
+        last=dict(type='ModuleOutputs', source='backbone.layer3')))
+stem = dict(
+    student_recorders=dict(
+        s0=dict(type='ModuleOutputs', source='backbone.relu')),
+    teacher_recorders=dict(
+        s0=dict(type='ModuleOutputs', source='backbone.relu')))
+# pre-activation stage outputs (AB)
+preact = dict(
+    student_recorders=dict(
+        p1=dict(type='ModuleInputs', source='backbone.layer1.0.act_out'),
+        p2=dict(type='ModuleInputs', source='backbone.layer2.0.act_out'),
+        p3=dict(type='ModuleInputs', source='backbone.layer3.0.act_out')),
+    teacher_recorders=dict(
+        p1=dict(type='ModuleInputs', source='backbone.layer1.4.act_out'),
+        p2=dict(type='ModuleInputs', source='backbone.layer2.4.act_out'),
+        p3=dict(type='ModuleInputs', source='backbone.layer3.4.act_out')),
+    # ABLoss reads the tensor out of ModuleInputs' tuple (data_idx 0)
+    loss_forward_mappings={
+        f'loss_ab_{i}': dict(
+            s_feature=dict(data_idx=0), t_feature=dict(data_idx=0))
+        for i in (1, 2, 3)
+    })
+# channels of the recorded outputs, (student, teacher)
+channels = dict(feat=(256, 256),
+                hint=(128, 128),
+                stages=((64, 128, 256), (64, 128, 256)))

@@ -1,77 +1,23 @@
-# Pair: resnet32x4 (teacher) -> ShuffleNetV1 (student) on CIFAR-100, from the
-# QuEST supplement Table 1. Paper top-1 of the vanilla networks: teacher
-# 79.42, student 70.50.
-# A pair file gives the distillation model's skeleton (algorithm, student,
-# teacher, teacher checkpoint) and `layers`, the modules each method family
-# distils; a method config inherits it and adds model.distiller. The teacher
-# checkpoint comes from configs/teachers/resnet32x4_1xb64_cifar100.py.
-# ShuffleNetV1 students train with LR 0.01, not 0.05 (the RepDistiller, QuEST
-# and SSKD recipes): method configs set optim_wrapper.optimizer.lr to 0.01.
-teacher_ckpt = 'work_dirs/resnet32x4_1xb64_cifar100/epoch_240.pth'
+# resnet32x4 -> ShuffleNetV1 on CIFAR-100: the two networks, the teacher's checkpoint and the layers
+# each method family distils (see README.md in this folder).
+from mmengine import Config as __Config
 
-layers = dict(
-    logits=dict(student='head.fc', teacher='head.fc'),
-    # the pooled penultimate vector (CRD, SSKD, WCoRD, PKT, CC, RKD)
-    feat=dict(student='neck', teacher='neck'),
-    # stage outputs, RepDistiller's feat[1:-1] (AT, NST, VID)
-    stages=dict(
-        student=['backbone.layer1', 'backbone.layer2', 'backbone.layer3'],
-        teacher=['backbone.layer1', 'backbone.layer2', 'backbone.layer3']),
-    # FitNet's hint: RepDistiller's hint_layer=2, feat[2]
-    hint=dict(student='backbone.layer2', teacher='backbone.layer2'),
-    # pre-activation stage outputs (AB, OFD); record the modules with
-    # the named recorder (ModuleInputs: the input of the stage's last
-    # act_out ReLU; ModuleOutputs: a BN, or a block that ends in one)
-    preact=dict(
-        student=[
-            'backbone.layer1.3.act_out',
-            'backbone.layer2.7.act_out',
-            'backbone.layer3.3.act_out',
-        ],
-        teacher=[
-            'backbone.layer1.4.act_out',
-            'backbone.layer2.4.act_out',
-            'backbone.layer3.4.act_out',
-        ],
-        student_recorder='ModuleInputs',
-        teacher_recorder='ModuleInputs'),
-    # QuEST (official RN32x4_SNv1): teacher layer3 (8x8x256), 2x2
-    # average-pooled to the student layer3 map (4x4x960); the vocabulary is
-    # learned on the pooled teacher map
-    quest=dict(
-        student='backbone.layer3',
-        teacher='backbone.layer3',
-        downscale=2),
-)
-
-model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
+__nets = '{{ fileDirname }}/../models/'
+pair = dict(
     architecture=dict(
-        _scope_='mmpretrain',
-        type='ImageClassifier',
-        backbone=dict(
-            type='CIFARShuffleNetV1', groups=3, out_indices=(2, )),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=100,
-            in_channels=960,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
+        _scope_='mmpretrain', **__Config.fromfile(__nets + 'shufflenetv1_cifar.py').model),
     teacher=dict(
-        _scope_='mmpretrain',
-        type='ImageClassifier',
-        backbone=dict(
-            type='CIFARResNet', depth=32, widths=(32, 64, 128, 256),
-            out_indices=(2, )),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=100,
-            in_channels=256,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
-    teacher_ckpt=teacher_ckpt)
+        _scope_='mmpretrain', **__Config.fromfile(__nets + 'resnet32x4_cifar.py').model),
+    teacher_ckpt='work_dirs/resnet32x4_1xb64_cifar100/epoch_240.pth')
 
-find_unused_parameters = True
+# ConfigurableDistiller fragments, merged into a method recipe's distiller
+quest = dict(
+    student_recorders=dict(
+        quest=dict(type='ModuleOutputs', source='backbone.layer3')),
+    teacher_recorders=dict(
+        quest=dict(type='ModuleOutputs', source='backbone.layer3')),
+    connectors=dict(quest_head=dict(in_channels=960)),
+    distill_losses=dict(loss_quest=dict(
+        feat_channels=256, downscale=2)))
+# channels of the recorded outputs, (student, teacher)
+channels = dict(feat=(960, 256))

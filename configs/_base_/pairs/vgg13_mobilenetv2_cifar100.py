@@ -1,92 +1,23 @@
-# Pair: vgg13 (teacher) -> MobileNetV2 (x0.5) (student) on CIFAR-100, from
-# the QuEST supplement Table 1. Paper top-1 of the vanilla networks: teacher
-# 74.64, student 64.60.
-# A pair file gives the distillation model's skeleton (algorithm, student,
-# teacher, teacher checkpoint) and `layers`, the modules each method family
-# distils; a method config inherits it and adds model.distiller. The teacher
-# checkpoint comes from configs/teachers/vgg13_1xb64_cifar100.py.
-# MobileNetV2 (x0.5) students train with LR 0.01, not 0.05 (the RepDistiller,
-# QuEST and SSKD recipes): method configs set optim_wrapper.optimizer.lr to
-# 0.01.
-teacher_ckpt = 'work_dirs/vgg13_1xb64_cifar100/epoch_240.pth'
+# VGG13 -> MobileNetV2 on CIFAR-100: the two networks, the teacher's checkpoint and the layers
+# each method family distils (see README.md in this folder).
+from mmengine import Config as __Config
 
-layers = dict(
-    logits=dict(student='head.fc', teacher='head.fc'),
-    # the pooled penultimate vector (CRD, SSKD, WCoRD, PKT, CC, RKD)
-    feat=dict(student='neck', teacher='neck'),
-    # stage outputs, RepDistiller's feat[1:-1] (AT, NST, VID)
-    stages=dict(
-        student=[
-            'backbone.blocks.1',
-            'backbone.blocks.2',
-            'backbone.blocks.4',
-            'backbone.blocks.6',
-        ],
-        teacher=[
-            'backbone.relu1',
-            'backbone.relu2',
-            'backbone.relu3',
-            'backbone.relu4',
-        ]),
-    # FitNet's hint: RepDistiller's hint_layer=2, feat[2]
-    hint=dict(student='backbone.blocks.2', teacher='backbone.relu2'),
-    # pre-activation stage outputs (AB, OFD); record the modules with
-    # the named recorder (ModuleInputs: the input of the stage's last
-    # act_out ReLU; ModuleOutputs: a BN, or a block that ends in one)
-    preact=dict(
-        student=[
-            'backbone.blocks.1',
-            'backbone.blocks.2',
-            'backbone.blocks.4',
-            'backbone.blocks.6',
-        ],
-        teacher=[
-            'backbone.block1',
-            'backbone.block2',
-            'backbone.block3',
-            'backbone.block4',
-        ],
-        student_recorder='ModuleOutputs',
-        teacher_recorder='ModuleOutputs'),
-    # QuEST (official VGG13_MNv2): teacher block4 before its ReLU (4x4),
-    # 2x2 average-pooled to the student conv2 map (1x1 conv + BN + ReLU,
-    # 2x2x1280); the vocabulary is learned on the pooled teacher map
-    quest=dict(
-        student='backbone.conv2',
-        teacher='backbone.block4',
-        downscale=2),
-)
-
-model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
+__nets = '{{ fileDirname }}/../models/'
+pair = dict(
     architecture=dict(
-        _scope_='mmpretrain',
-        type='ImageClassifier',
-        backbone=dict(
-            type='CIFARMobileNetV2',
-            widen_factor=0.5,
-            expand_ratio=6,
-            out_indices=(7, )),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=100,
-            in_channels=1280,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
+        _scope_='mmpretrain', **__Config.fromfile(__nets + 'mobilenetv2_cifar.py').model),
     teacher=dict(
-        _scope_='mmpretrain',
-        type='ImageClassifier',
-        backbone=dict(
-            type='CIFARVGG', depth=13, out_indices=(4, )),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=100,
-            in_channels=512,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
-    teacher_ckpt=teacher_ckpt)
+        _scope_='mmpretrain', **__Config.fromfile(__nets + 'vgg13_cifar.py').model),
+    teacher_ckpt='work_dirs/vgg13_1xb64_cifar100/epoch_240.pth')
 
-find_unused_parameters = True
+# ConfigurableDistiller fragments, merged into a method recipe's distiller
+quest = dict(
+    student_recorders=dict(
+        quest=dict(type='ModuleOutputs', source='backbone.conv2')),
+    teacher_recorders=dict(
+        quest=dict(type='ModuleOutputs', source='backbone.block4')),
+    connectors=dict(quest_head=dict(in_channels=1280)),
+    distill_losses=dict(loss_quest=dict(
+        feat_channels=512, downscale=2)))
+# channels of the recorded outputs, (student, teacher)
+channels = dict(feat=(1280, 512))

@@ -1,74 +1,65 @@
-# Pair: WRN-40-2 (teacher) -> WRN-16-2 (student) on CIFAR-100, from the QuEST
-# supplement Table 1 and the WCoRD supplement Table 1 (CRD/WCoRD). Paper
-# top-1 of the vanilla networks: teacher 75.61, student 73.26.
-# A pair file gives the distillation model's skeleton (algorithm, student,
-# teacher, teacher checkpoint) and `layers`, the modules each method family
-# distils; a method config inherits it and adds model.distiller. The teacher
-# checkpoint comes from configs/teachers/wrn_40_2_1xb64_cifar100.py.
-teacher_ckpt = 'work_dirs/wrn_40_2_1xb64_cifar100/epoch_240.pth'
+# WRN-40-2 -> WRN-16-2 on CIFAR-100: the two networks, the teacher's checkpoint and the layers
+# each method family distils (see README.md in this folder).
+from mmengine import Config as __Config
 
-layers = dict(
-    logits=dict(student='head.fc', teacher='head.fc'),
-    # the pooled penultimate vector (CRD, SSKD, WCoRD, PKT, CC, RKD)
-    feat=dict(student='neck', teacher='neck'),
-    # stage outputs, RepDistiller's feat[1:-1] (AT, NST, VID)
-    stages=dict(
-        student=['backbone.block1', 'backbone.block2', 'backbone.block3'],
-        teacher=['backbone.block1', 'backbone.block2', 'backbone.block3']),
-    # FitNet's hint: RepDistiller's hint_layer=2, feat[2]
-    hint=dict(student='backbone.block2', teacher='backbone.block2'),
-    # pre-activation stage outputs (AB, OFD); record the modules with
-    # the named recorder (ModuleInputs: the input of the stage's last
-    # act_out ReLU; ModuleOutputs: a BN, or a block that ends in one)
-    preact=dict(
-        student=[
-            'backbone.block2.0.bn1',
-            'backbone.block3.0.bn1',
-            'backbone.bn_final',
-        ],
-        teacher=[
-            'backbone.block2.0.bn1',
-            'backbone.block3.0.bn1',
-            'backbone.bn_final',
-        ],
-        student_recorder='ModuleOutputs',
-        teacher_recorder='ModuleOutputs'),
-    # QuEST (official WRN40w2_WRN16w2): block3 + final BN + ReLU, 8x8
-    quest=dict(
-        student='backbone.relu_final',
-        teacher='backbone.relu_final',
-        downscale=1),
-)
-
-model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
+__nets = '{{ fileDirname }}/../models/'
+pair = dict(
     architecture=dict(
-        _scope_='mmpretrain',
-        type='ImageClassifier',
-        backbone=dict(
-            type='CIFARWideResNet', depth=16, widen_factor=2,
-            out_indices=(2, )),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=100,
-            in_channels=128,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
+        _scope_='mmpretrain', **__Config.fromfile(__nets + 'wrn_16_2_cifar.py').model),
     teacher=dict(
-        _scope_='mmpretrain',
-        type='ImageClassifier',
-        backbone=dict(
-            type='CIFARWideResNet', depth=40, widen_factor=2,
-            out_indices=(2, )),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=100,
-            in_channels=128,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
-    teacher_ckpt=teacher_ckpt)
+        _scope_='mmpretrain', **__Config.fromfile(__nets + 'wrn_40_2_cifar.py').model),
+    teacher_ckpt='work_dirs/wrn_40_2_1xb64_cifar100/epoch_240.pth')
 
-find_unused_parameters = True
+# ConfigurableDistiller fragments, merged into a method recipe's distiller
+quest = dict(
+    student_recorders=dict(
+        quest=dict(type='ModuleOutputs', source='backbone.relu_final')),
+    teacher_recorders=dict(
+        quest=dict(type='ModuleOutputs', source='backbone.relu_final')),
+    connectors=dict(quest_head=dict(in_channels=128)),
+    distill_losses=dict(loss_quest=dict(
+        feat_channels=128, downscale=1)))
+stages = dict(
+    student_recorders=dict(
+        s1=dict(type='ModuleOutputs', source='backbone.block1'),
+        s2=dict(type='ModuleOutputs', source='backbone.block2'),
+        s3=dict(type='ModuleOutputs', source='backbone.block3')),
+    teacher_recorders=dict(
+        s1=dict(type='ModuleOutputs', source='backbone.block1'),
+        s2=dict(type='ModuleOutputs', source='backbone.block2'),
+        s3=dict(type='ModuleOutputs', source='backbone.block3')))
+hint = dict(
+    student_recorders=dict(
+        hint=dict(type='ModuleOutputs', source='backbone.block2')),
+    teacher_recorders=dict(
+        hint=dict(type='ModuleOutputs', source='backbone.block2')))
+last = dict(
+    student_recorders=dict(
+        last=dict(type='ModuleOutputs', source='backbone.block3')),
+    teacher_recorders=dict(
+        last=dict(type='ModuleOutputs', source='backbone.block3')))
+stem = dict(
+    student_recorders=dict(
+        s0=dict(type='ModuleOutputs', source='backbone.conv1')),
+    teacher_recorders=dict(
+        s0=dict(type='ModuleOutputs', source='backbone.conv1')))
+# pre-activation stage outputs (AB)
+preact = dict(
+    student_recorders=dict(
+        p1=dict(type='ModuleOutputs', source='backbone.block2.0.bn1'),
+        p2=dict(type='ModuleOutputs', source='backbone.block3.0.bn1'),
+        p3=dict(type='ModuleOutputs', source='backbone.bn_final')),
+    teacher_recorders=dict(
+        p1=dict(type='ModuleOutputs', source='backbone.block2.0.bn1'),
+        p2=dict(type='ModuleOutputs', source='backbone.block3.0.bn1'),
+        p3=dict(type='ModuleOutputs', source='backbone.bn_final')),
+    # ABLoss reads the tensor out of ModuleInputs' tuple (data_idx 0)
+    loss_forward_mappings={
+        f'loss_ab_{i}': dict(
+            s_feature=dict(data_idx=None), t_feature=dict(data_idx=None))
+        for i in (1, 2, 3)
+    })
+# channels of the recorded outputs, (student, teacher)
+channels = dict(feat=(128, 128),
+                hint=(64, 64),
+                stages=((32, 64, 128), (32, 64, 128)))

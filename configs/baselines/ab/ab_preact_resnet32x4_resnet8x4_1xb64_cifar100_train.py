@@ -1,27 +1,7 @@
-# AB (Heo et al., AAAI 2019), stage 2 of 2: on CIFAR-100, resnet32x4 ->
-# resnet8x4, with the CRD benchmark's recipe (RepDistiller): CE only
-# (RepDistiller ignores the distillation loss after its init stage): the
-# model of ab_preact_resnet32x4_resnet8x4_1xb64_cifar100_init.py, loaded from
-# that stage's last checkpoint, with distillation stopped from the first
-# epoch by MMRazor's StopDistillHook. 240 epochs, batch 64, SGD LR 0.05 x0.1
-# at 150/180/210.
-_base_ = ['./ab_preact_resnet32x4_resnet8x4_1xb64_cifar100_init.py']
-
-# the student (and connectors) trained by stage 1
-load_from = (
-    'work_dirs/ab_preact_resnet32x4_resnet8x4_1xb64_cifar100_init/'
-    'epoch_30.pth')
-
-model = dict(calculate_student_loss=True)
-
-custom_hooks = [dict(type='mmrazor.StopDistillHook', stop_epoch=0)]
-
-# the main stage: the benchmark's 240 epochs, LR 0.05 x0.1 at 150/180/210
-optim_wrapper = dict(optimizer=dict(lr=0.05))
-param_scheduler = dict(
-    _delete_=True,
-    type='MultiStepLR',
-    by_epoch=True,
-    milestones=[150, 180, 210],
-    gamma=0.1)
-train_cfg = dict(max_epochs=240)
+_base_ = [
+    './_base_ab.py',
+    '../../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
+    '../../_base_/settings/cifar100_bs64_240e.py'
+]
+model = dict(**_base_.pair, distiller=_base_.preact)
+load_from = 'work_dirs/ab_preact_resnet32x4_resnet8x4_1xb64_cifar100_init/epoch_30.pth'

@@ -1,66 +1,15 @@
-# FT (Kim et al., NeurIPS 2018), stage 1 of 2: on CIFAR-100, resnet32x4 ->
-# resnet8x4, with the CRD benchmark's recipe (RepDistiller): pre-train the
-# paraphraser on the teacher's last stage map (RepDistiller's feat[-2]) by
-# MSE reconstruction. Stage 2 is
-# ft_stage3_resnet32x4_resnet8x4_1xb64_cifar100_train.py, which starts from
-# this stage's last checkpoint (load_from). 240 epochs, batch 64, SGD LR 0.05
-# x0.1 at 150/180/210.
 _base_ = [
+    './_base_ft_pretrain.py',
     '../../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
-    '../../_base_/datasets/cifar100_bs64.py',
-    '../../_base_/schedules/cifar100_bs64_240e.py',
-    '../../_base_/default_runtime.py'
+    '../../_base_/settings/cifar100_bs64_30e_init.py'
 ]
-
-stages = _base_.layers.stages
-
-# only the paraphraser trains: no CE, the student is frozen
+s, t = _base_.channels.stages[0][-1], _base_.channels.stages[1][-1]
 model = dict(
-    calculate_student_loss=False,
-    student_trainable=False,
+    **_base_.pair,
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            last=dict(
-                type='ModuleOutputs', source=stages.student[-1])),
-        teacher_recorders=dict(
-            last=dict(
-                type='ModuleOutputs', source=stages.teacher[-1])),
+        _base_.last,
         connectors=dict(
-            # the student's translator (3 conv + BN), used in the main stage
-            ft_s=dict(
-                type='Translator',
-                in_channel=256,
-                out_channel=128),
-            # the teacher's paraphraser, k = 0.5: 3 conv + 3 deconv, no BN
-            ft_t=dict(
-                type='Paraphraser',
-                phase='pretrain',
-                in_channel=256,
-                out_channel=128)),
-        distill_losses=dict(
-            # the reconstruction's plain MSE (mean over elements)
-            loss_ft_pretrain=dict(
-                type='L2Loss',
-                normalize=False,
-                div_element=True,
-                loss_weight=1.0)),
-        loss_forward_mappings=dict(
-            loss_ft_pretrain=dict(
-                # both sides come from the teacher: its map and the
-                # paraphraser's reconstruction of it
-                s_feature=dict(from_student=False, recorder='last'),
-                t_feature=dict(
-                    from_student=False,
-                    recorder='last',
-                    connector='ft_t')))))
-
-# Paraphraser pre-training: 30 epochs at a constant LR 0.01
-# (RepDistiller's init(): SGD, no schedule)
+            ft_s=dict(in_channel=s, out_channel=t // 2),
+            ft_t=dict(in_channel=t, out_channel=t // 2))))
+del s, t
 optim_wrapper = dict(optimizer=dict(lr=0.01))
-param_scheduler = dict(
-    _delete_=True, type='ConstantLR', factor=1.0, by_epoch=True)
-train_cfg = dict(max_epochs=30)
-
-# evaluate the student and the teacher
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

@@ -1,41 +1,6 @@
-# NST (Huang & Wang, 2017) on CIFAR-100, resnet32x4 -> resnet8x4, with the
-# CRD benchmark's recipe (RepDistiller): 1 x CE + 50 x the sum of NST over
-# the three stage outputs (RepDistiller's feat[1:-1]), one NSTLoss per stage.
-# 240 epochs, batch 64, SGD LR 0.05 x0.1 at 150/180/210.
 _base_ = [
+    './_base_nst.py',
     '../../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
-    '../../_base_/datasets/cifar100_bs64.py',
-    '../../_base_/schedules/cifar100_bs64_240e.py',
-    '../../_base_/default_runtime.py'
+    '../../_base_/settings/cifar100_bs64_240e.py'
 ]
-
-stages = _base_.layers.stages
-
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            s1=dict(type='ModuleOutputs', source=stages.student[0]),
-            s2=dict(type='ModuleOutputs', source=stages.student[1]),
-            s3=dict(type='ModuleOutputs', source=stages.student[2])),
-        teacher_recorders=dict(
-            s1=dict(type='ModuleOutputs', source=stages.teacher[0]),
-            s2=dict(type='ModuleOutputs', source=stages.teacher[1]),
-            s3=dict(type='ModuleOutputs', source=stages.teacher[2])),
-        distill_losses=dict(
-            loss_nst_1=dict(type='NSTLoss', loss_weight=50.0),
-            loss_nst_2=dict(type='NSTLoss', loss_weight=50.0),
-            loss_nst_3=dict(type='NSTLoss', loss_weight=50.0)),
-        loss_forward_mappings=dict(
-            loss_nst_1=dict(
-                s_feature=dict(from_student=True, recorder='s1'),
-                t_feature=dict(from_student=False, recorder='s1')),
-            loss_nst_2=dict(
-                s_feature=dict(from_student=True, recorder='s2'),
-                t_feature=dict(from_student=False, recorder='s2')),
-            loss_nst_3=dict(
-                s_feature=dict(from_student=True, recorder='s3'),
-                t_feature=dict(from_student=False, recorder='s3')))))
-
-# evaluate the student and the teacher
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+model = dict(**_base_.pair, distiller=_base_.stages)

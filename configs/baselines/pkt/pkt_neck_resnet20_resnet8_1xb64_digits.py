@@ -1,34 +1,6 @@
-# PKT (Passalis & Tefas, ECCV 2018) on the bundled digits: resnet20 ->
-# resnet8, with the CRD benchmark's weights: 1 x CE + 30000 x PKT on the
-# pooled vector (RepDistiller's feat[-1], the neck's output).
-# The teacher checkpoint comes from configs/teachers/resnet20_1xb64_digits.py
-# (make demo trains it); override with --cfg-options model.teacher_ckpt=PATH.
 _base_ = [
+    './_base_pkt.py',
     '../../_base_/pairs/resnet20_resnet8_digits.py',
-    '../../_base_/datasets/digits_bs64.py',
-    '../../_base_/schedules/digits_bs64_30e.py',
-    '../../_base_/default_runtime.py'
+    '../../_base_/settings/digits_bs64_30e.py'
 ]
-
-feat = _base_.layers.feat
-
-# the neck (GlobalAveragePooling) returns a tuple of one (B, C) tensor:
-# data_idx=0 takes the tensor
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            feat=dict(type='ModuleOutputs', source=feat.student)),
-        teacher_recorders=dict(
-            feat=dict(type='ModuleOutputs', source=feat.teacher)),
-        distill_losses=dict(
-            loss_pkt=dict(type='PKTLoss', loss_weight=30000.0)),
-        loss_forward_mappings=dict(
-            loss_pkt=dict(
-                s_feature=dict(
-                    from_student=True, recorder='feat', data_idx=0),
-                t_feature=dict(
-                    from_student=False, recorder='feat', data_idx=0)))))
-
-# evaluate the student and the teacher
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+model = dict(**_base_.pair)

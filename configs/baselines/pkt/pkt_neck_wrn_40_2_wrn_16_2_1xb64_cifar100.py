@@ -1,33 +1,6 @@
-# PKT (Passalis & Tefas, ECCV 2018) on CIFAR-100, wrn_40_2 -> wrn_16_2, with
-# the CRD benchmark's recipe (RepDistiller): 1 x CE + 30000 x PKT on the
-# pooled vector (RepDistiller's feat[-1], the neck's output). 240 epochs,
-# batch 64, SGD LR 0.05 x0.1 at 150/180/210.
 _base_ = [
+    './_base_pkt.py',
     '../../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py',
-    '../../_base_/datasets/cifar100_bs64.py',
-    '../../_base_/schedules/cifar100_bs64_240e.py',
-    '../../_base_/default_runtime.py'
+    '../../_base_/settings/cifar100_bs64_240e.py'
 ]
-
-feat = _base_.layers.feat
-
-# the neck (GlobalAveragePooling) returns a tuple of one (B, C) tensor:
-# data_idx=0 takes the tensor
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            feat=dict(type='ModuleOutputs', source=feat.student)),
-        teacher_recorders=dict(
-            feat=dict(type='ModuleOutputs', source=feat.teacher)),
-        distill_losses=dict(
-            loss_pkt=dict(type='PKTLoss', loss_weight=30000.0)),
-        loss_forward_mappings=dict(
-            loss_pkt=dict(
-                s_feature=dict(
-                    from_student=True, recorder='feat', data_idx=0),
-                t_feature=dict(
-                    from_student=False, recorder='feat', data_idx=0)))))
-
-# evaluate the student and the teacher
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+model = dict(**_base_.pair)

@@ -1,48 +1,6 @@
-# RKD (Park et al., CVPR 2019) on the bundled digits: resnet20 -> resnet8,
-# with the CRD benchmark's weights: 1 x CE + 1 x (25 x distance-wise + 50 x
-# angle-wise RKD) on the pooled vector (RepDistiller's feat[-1]), MMRazor's
-# DistanceWiseRKD and AngleWiseRKD with with_l2_norm=False (RepDistiller does
-# not L2-normalise; MMRazor does by default).
-# The teacher checkpoint comes from configs/teachers/resnet20_1xb64_digits.py
-# (make demo trains it); override with --cfg-options model.teacher_ckpt=PATH.
 _base_ = [
+    './_base_rkd.py',
     '../../_base_/pairs/resnet20_resnet8_digits.py',
-    '../../_base_/datasets/digits_bs64.py',
-    '../../_base_/schedules/digits_bs64_30e.py',
-    '../../_base_/default_runtime.py'
+    '../../_base_/settings/digits_bs64_30e.py'
 ]
-
-feat = _base_.layers.feat
-
-# the neck (GlobalAveragePooling) returns a tuple of one (B, C) tensor:
-# data_idx=0 takes the tensor
-model = dict(
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            feat=dict(type='ModuleOutputs', source=feat.student)),
-        teacher_recorders=dict(
-            feat=dict(type='ModuleOutputs', source=feat.teacher)),
-        distill_losses=dict(
-            loss_rkd_distance=dict(
-                type='DistanceWiseRKD',
-                loss_weight=25.0,
-                with_l2_norm=False),
-            loss_rkd_angle=dict(
-                type='AngleWiseRKD',
-                loss_weight=50.0,
-                with_l2_norm=False)),
-        loss_forward_mappings=dict(
-            loss_rkd_distance=dict(
-                preds_S=dict(
-                    from_student=True, recorder='feat', data_idx=0),
-                preds_T=dict(
-                    from_student=False, recorder='feat', data_idx=0)),
-            loss_rkd_angle=dict(
-                preds_S=dict(
-                    from_student=True, recorder='feat', data_idx=0),
-                preds_T=dict(
-                    from_student=False, recorder='feat', data_idx=0)))))
-
-# evaluate the student and the teacher
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+model = dict(**_base_.pair)

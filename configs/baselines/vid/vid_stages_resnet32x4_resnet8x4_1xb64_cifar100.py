@@ -1,68 +1,19 @@
-# VID (Ahn et al., CVPR 2019) on CIFAR-100, resnet32x4 -> resnet8x4, with the
-# CRD benchmark's recipe (RepDistiller): 1 x CE + 1 x the sum of VID over the
-# three stage outputs (RepDistiller's feat[1:-1]): per stage a
-# VIDRegressorConnector (student channels -> teacher channels) and a VIDLoss
-# holding the per-channel variance (both trained with the student). 240
-# epochs, batch 64, SGD LR 0.05 x0.1 at 150/180/210.
 _base_ = [
+    './_base_vid.py',
     '../../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
-    '../../_base_/datasets/cifar100_bs64.py',
-    '../../_base_/schedules/cifar100_bs64_240e.py',
-    '../../_base_/default_runtime.py'
+    '../../_base_/settings/cifar100_bs64_240e.py'
 ]
-
-stages = _base_.layers.stages
-
+s, t = _base_.channels.stages
 model = dict(
+    **_base_.pair,
     distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            s1=dict(type='ModuleOutputs', source=stages.student[0]),
-            s2=dict(type='ModuleOutputs', source=stages.student[1]),
-            s3=dict(type='ModuleOutputs', source=stages.student[2])),
-        teacher_recorders=dict(
-            s1=dict(type='ModuleOutputs', source=stages.teacher[0]),
-            s2=dict(type='ModuleOutputs', source=stages.teacher[1]),
-            s3=dict(type='ModuleOutputs', source=stages.teacher[2])),
-        connectors=dict(
-            vid_s1=dict(
-                type='VIDRegressorConnector',
-                in_channels=64,
-                out_channels=64),
-            vid_s2=dict(
-                type='VIDRegressorConnector',
-                in_channels=128,
-                out_channels=128),
-            vid_s3=dict(
-                type='VIDRegressorConnector',
-                in_channels=256,
-                out_channels=256)),
-        distill_losses=dict(
-            loss_vid_1=dict(
-                type='VIDLoss', num_channels=64, loss_weight=1.0),
-            loss_vid_2=dict(
-                type='VIDLoss', num_channels=128, loss_weight=1.0),
-            loss_vid_3=dict(
-                type='VIDLoss', num_channels=256, loss_weight=1.0)),
-        loss_forward_mappings=dict(
-            loss_vid_1=dict(
-                s_feature=dict(
-                    from_student=True,
-                    recorder='s1',
-                    connector='vid_s1'),
-                t_feature=dict(from_student=False, recorder='s1')),
-            loss_vid_2=dict(
-                s_feature=dict(
-                    from_student=True,
-                    recorder='s2',
-                    connector='vid_s2'),
-                t_feature=dict(from_student=False, recorder='s2')),
-            loss_vid_3=dict(
-                s_feature=dict(
-                    from_student=True,
-                    recorder='s3',
-                    connector='vid_s3'),
-                t_feature=dict(from_student=False, recorder='s3')))))
-
-# evaluate the student and the teacher
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+        _base_.stages,
+        connectors={
+            f'vid_s{i + 1}': dict(in_channels=s[i], out_channels=t[i])
+            for i in range(3)
+        },
+        distill_losses={
+            f'loss_vid_{i + 1}': dict(num_channels=t[i])
+            for i in range(3)
+        }))
+del s, t

@@ -1,0 +1,21 @@
+# AT recipe (Zagoruyko & Komodakis, 2017; CRD benchmark): CE + 1000 x AT.
+# One loss per stage output; the leaf merges a pair's `stages` recorders.
+model = dict(
+    _scope_='mmrazor',
+    type='CheckedSingleTeacherDistill',
+    distiller=dict(
+        type='ConfigurableDistiller',
+        distill_losses=dict(
+            loss_at_1=dict(type='ATLoss', loss_weight=1000.0),
+            loss_at_2=dict(type='ATLoss', loss_weight=1000.0),
+            loss_at_3=dict(type='ATLoss', loss_weight=1000.0)),
+        loss_forward_mappings=dict(
+            loss_at_1=dict(
+                s_feature=dict(from_student=True, recorder='s1'),
+                t_feature=dict(from_student=False, recorder='s1')),
+            loss_at_2=dict(
+                s_feature=dict(from_student=True, recorder='s2'),
+                t_feature=dict(from_student=False, recorder='s2')),
+            loss_at_3=dict(
+                s_feature=dict(from_student=True, recorder='s3'),
+                t_feature=dict(from_student=False, recorder='s3')))))

@@ -1,0 +1,26 @@
+# FT recipe, paraphraser pre-training (Kim et al., 2018; CRD benchmark): the
+# teacher's paraphraser (k = 0.5) learns to reconstruct the teacher's last
+# conv map (plain MSE); the student is frozen. The leaf merges a pair's
+# `last` recorders and sets the channel counts.
+model = dict(
+    _scope_='mmrazor',
+    type='CheckedSingleTeacherDistill',
+    calculate_student_loss=False,
+    student_trainable=False,
+    distiller=dict(
+        type='ConfigurableDistiller',
+        connectors=dict(
+            ft_s=dict(type='Translator'),
+            ft_t=dict(type='Paraphraser', phase='pretrain')),
+        distill_losses=dict(
+            loss_ft_pretrain=dict(
+                type='L2Loss',
+                normalize=False,
+                div_element=True,
+                loss_weight=1.0)),
+        loss_forward_mappings=dict(
+            loss_ft_pretrain=dict(
+                s_feature=dict(from_student=False, recorder='last'),
+                t_feature=dict(
+                    from_student=False, recorder='last',
+                    connector='ft_t')))))

@@ -1,0 +1,16 @@
+# PKT recipe (Passalis & Tefas, 2018; CRD benchmark): CE + 30000 x PKT on
+# the pooled penultimate vector (the neck's output).
+model = dict(
+    _scope_='mmrazor',
+    type='CheckedSingleTeacherDistill',
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_recorders=dict(feat=dict(type='ModuleOutputs', source='neck')),
+        teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='neck')),
+        distill_losses=dict(
+            loss_pkt=dict(type='PKTLoss', loss_weight=30000.0)),
+        loss_forward_mappings=dict(
+            loss_pkt=dict(
+                s_feature=dict(from_student=True, recorder='feat', data_idx=0),
+                t_feature=dict(
+                    from_student=False, recorder='feat', data_idx=0)))))

@@ -1,0 +1,8 @@
+# QuEST on CIFAR-10: K = 256 and tau = 0.005, batch 128, Nesterov momentum.
+_base_ = ['./_base_quest.py', '../_base_/settings/cifar10_bs128_200e.py']
+model = dict(
+    distiller=dict(
+        connectors=dict(quest_head=dict(num_words=256)),
+        distill_losses=dict(loss_quest=dict(num_words=256, tau=0.005))))
+optim_wrapper = dict(optimizer=dict(nesterov=True))
+custom_hooks = [dict(_base_.vocabulary_hook, batch_size=128)]

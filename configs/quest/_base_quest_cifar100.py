@@ -1,0 +1,5 @@
+# QuEST on CIFAR-100: the CRD benchmark's schedule with Nesterov momentum (the
+# authors' code); every vector of the 50k training images clusters.
+_base_ = ['./_base_quest.py', '../_base_/settings/cifar100_bs64_240e.py']
+optim_wrapper = dict(optimizer=dict(nesterov=True))
+custom_hooks = [_base_.vocabulary_hook]
