@@ -101,8 +101,8 @@ def test_default_plan_on_batch_embeddings():
     assert plan.dtype == torch.float32 and not plan.requires_grad
     assert (plan.sum(1) - 1 / 64).abs().sum() < 1e-3
     assert (plan.sum(0) - 1 / 64).abs().sum() < 1e-3
-    exact = ot.emd(_uniform(64, torch.float32), _uniform(64, torch.float32),
-                   cost)
+    exact = ot.emd(
+        _uniform(64, torch.float32), _uniform(64, torch.float32), cost)
     assert float((plan * cost).sum()) == pytest.approx(
         float((exact * cost).sum()), rel=0.1)
 
@@ -114,15 +114,15 @@ def test_gradient_reaches_the_inputs_through_the_cost_only():
     s.requires_grad_(True)
     loss = transport_loss(t, s, epsilon=0.1, num_iters=200)
     loss.backward()
-    plan = transport_plan(cost_matrix(t, s.detach()), epsilon=0.1,
-                          num_iters=200)
+    plan = transport_plan(
+        cost_matrix(t, s.detach()), epsilon=0.1, num_iters=200)
     sd = s.detach()
     assert float(loss.detach()) == pytest.approx(
         float((plan * cost_matrix(t, sd)).sum()))
     # d/ds_j sum_i P_ij (1 - <t_i, s_j> / |s_j|) at |s_j| = 1:
     # -sum_i P_ij (t_i - <t_i, s_j> s_j); nothing through the plan
-    expected = -(plan.t() @ t - (plan * (t @ sd.t())).sum(0, keepdim=True).t()
-                 * sd)
+    expected = -(
+        plan.t() @ t - (plan * (t @ sd.t())).sum(0, keepdim=True).t() * sd)
     assert torch.allclose(s.grad, expected, atol=1e-10)
     # a detached target gets no gradient
     assert not t.requires_grad

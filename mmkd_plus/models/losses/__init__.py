@@ -8,8 +8,10 @@ from .quest_loss import QuESTLoss
 from .sp_loss import SPLoss
 from .sync_crd_loss import SyncCRDLoss
 from .vid_loss import VIDLoss
+from .wcord_loss import WCoRDLoss
 
 __all__ = [
     'FactorTransferLoss', 'QuESTLoss', 'CCLoss', 'FSPLoss', 'NSTLoss',
-    'PKTLoss', 'SPLoss', 'SyncCRDLoss', 'VIDLoss'
+    'PKTLoss', 'SPLoss', 'SyncCRDLoss', 'VIDLoss',
+    'WCoRDLoss'
 ]

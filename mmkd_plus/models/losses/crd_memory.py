@@ -21,6 +21,13 @@ changes for distributed training:
 Everything is in buffers, so a checkpoint holds the banks, the ``Z``
 constants and the flag that says they are set: a resumed run continues
 exactly.
+
+:class:`CRDQueueMemory` is the alternative for datasets whose two full
+banks do not fit (ImageNet: 2 x 1.28 M x 128 floats): a first-in first-out
+queue of the most recent embeddings of each network, as MoCo keeps ("Momentum
+Contrast for Unsupervised Visual Representation Learning", He et al., CVPR
+2020, https://arxiv.org/abs/1911.05722), synchronised across ranks the same
+way (all-gather, then the same enqueue on every rank).
 """
 import math
 from typing import Optional, Tuple
@@ -34,7 +41,8 @@ from mmkd_plus.ops.contrastive import (contrast_exp_scores, estimate_partition,
                                        momentum_update)
 
 __all__ = [
-    'CRDMemory', 'is_distributed', 'all_gather_rows', 'last_occurrences'
+    'CRDMemory', 'CRDQueueMemory', 'is_distributed', 'all_gather_rows',
+    'last_occurrences', 'estimate_partitions'
 ]
 
 
@@ -98,6 +106,48 @@ def last_occurrences(idx: Tensor) -> Tensor:
     return last.scatter_reduce(0, inverse, order, reduce='amax')
 
 
+@torch.no_grad()
+def estimate_partitions(exp_s: Tensor, exp_t: Tensor,
+                        num_data: int) -> Tuple[Tensor, Tensor]:
+    """``Z_s`` and ``Z_t`` (fp64) from one step's unnormalised scores.
+
+    ``Z = mean(exp scores) * num_data``; under DDP the mean is over the
+    scores of all ranks (an all-reduce), so every rank gets the same
+    constants.
+
+    Args:
+        exp_s (Tensor): Unnormalised student-anchored scores.
+        exp_t (Tensor): Unnormalised teacher-anchored scores.
+        num_data (int): The number of samples of the training set.
+
+    Returns:
+        tuple[Tensor, Tensor]: ``(Z_s, Z_t)``, fp64 scalars.
+    """
+    if is_distributed():
+        stats = torch.stack([
+            exp_s.detach().double().sum(),
+            torch.tensor(
+                float(exp_s.numel()), dtype=torch.float64,
+                device=exp_s.device),
+            exp_t.detach().double().sum(),
+            torch.tensor(
+                float(exp_t.numel()), dtype=torch.float64,
+                device=exp_t.device),
+        ])
+        dist.all_reduce(stats)
+        return (stats[0] / stats[1] * float(num_data),
+                stats[2] / stats[3] * float(num_data))
+    return (estimate_partition(exp_s.double(), num_data),
+            estimate_partition(exp_t.double(), num_data))
+
+
+def _initial_rows(rows: int, feat_dim: int) -> Tensor:
+    """Initial memory rows: uniform in ``[-s, s]``, ``s = 1 / sqrt(feat_dim
+    / 3)`` (norm about 1), as in the CRD benchmark."""
+    stdv = 1.0 / math.sqrt(feat_dim / 3)
+    return torch.rand(rows, feat_dim).mul_(2 * stdv).sub_(stdv)
+
+
 class CRDMemory(nn.Module):
     """The two memory banks of CRD and their normalisation constants.
 
@@ -135,13 +185,8 @@ class CRDMemory(nn.Module):
         self.feat_dim = feat_dim
         self.temperature = temperature
         self.momentum = momentum
-        stdv = 1.0 / math.sqrt(feat_dim / 3)
-        self.register_buffer(
-            'memory_s',
-            torch.rand(num_data, feat_dim).mul_(2 * stdv).sub_(stdv))
-        self.register_buffer(
-            'memory_t',
-            torch.rand(num_data, feat_dim).mul_(2 * stdv).sub_(stdv))
+        self.register_buffer('memory_s', _initial_rows(num_data, feat_dim))
+        self.register_buffer('memory_t', _initial_rows(num_data, feat_dim))
         self.register_buffer('z_s', torch.tensor(0.0, dtype=torch.float64))
         self.register_buffer('z_t', torch.tensor(0.0, dtype=torch.float64))
         self.register_buffer('z_set', torch.tensor(False))
@@ -192,25 +237,7 @@ class CRDMemory(nn.Module):
             exp_s (Tensor): Unnormalised student-anchored scores.
             exp_t (Tensor): Unnormalised teacher-anchored scores.
         """
-        if is_distributed():
-            stats = torch.stack([
-                exp_s.detach().double().sum(),
-                torch.tensor(
-                    float(exp_s.numel()),
-                    dtype=torch.float64,
-                    device=exp_s.device),
-                exp_t.detach().double().sum(),
-                torch.tensor(
-                    float(exp_t.numel()),
-                    dtype=torch.float64,
-                    device=exp_t.device),
-            ])
-            dist.all_reduce(stats)
-            z_s = stats[0] / stats[1] * float(self.num_data)
-            z_t = stats[2] / stats[3] * float(self.num_data)
-        else:
-            z_s = estimate_partition(exp_s.double(), self.num_data)
-            z_t = estimate_partition(exp_t.double(), self.num_data)
+        z_s, z_t = estimate_partitions(exp_s, exp_t, self.num_data)
         self.z_s.copy_(z_s)
         self.z_t.copy_(z_t)
         self.z_set.fill_(True)
@@ -256,3 +283,152 @@ class CRDMemory(nn.Module):
     def extra_repr(self) -> str:
         return (f'num_data={self.num_data}, feat_dim={self.feat_dim}, '
                 f'temperature={self.temperature}, momentum={self.momentum}')
+
+
+class CRDQueueMemory(nn.Module):
+    """CRD's memory as two queues of the most recent embeddings (MoCo-style).
+
+    For datasets whose two full banks (:class:`CRDMemory`, 2 x num_data x
+    feat_dim) do not fit. ``queue_s`` and ``queue_t`` hold the student and
+    the teacher embeddings of the last ``queue_size`` training samples seen
+    (of all ranks), first in, first out. Rows start uniform in ``[-s, s]``,
+    ``s = 1 / sqrt(feat_dim / 3)``, as the banks do, and are overwritten
+    as batches arrive.
+
+    Scores, for a batch of embeddings ``s``, ``t`` (B, D):
+
+    - student anchors: column 0 is the positive, ``<t[b], s[b]>`` (the
+      teacher embedding of the same sample, detached, in the role the bank
+      row ``memory_t[sample_idx]`` plays in :class:`CRDMemory`), columns
+      1..K the whole ``queue_t``;
+    - teacher anchors: ``<s[b], t[b]>`` (``s`` detached), then ``queue_s``.
+
+    So the negatives are the ``K = queue_size`` queued embeddings, the same
+    for every anchor; no contrast indices are needed, and none of the
+    other-class filtering of the banks' ``'exact'`` sampling is done (a
+    queued embedding may be of the same class, or, after a full epoch, of
+    the same sample).
+
+    Buffers (all saved in the state dict): ``queue_s`` and ``queue_t``
+    (queue_size, feat_dim), ``queue_ptr`` (long scalar, the next row to
+    write), ``z_s`` and ``z_t`` (fp64 scalars) and ``z_set`` (bool).
+
+    Args:
+        num_data (int): Number of training samples ``M`` (the NCE noise is
+            ``1 / M`` and ``Z`` is scaled to ``M``, as with the banks).
+        queue_size (int): ``K``, the rows of each queue (the negatives per
+            anchor). Must be at least the global batch (batch size x
+            ranks). Defaults to 16384.
+        feat_dim (int): Embedding dimension. Defaults to 128.
+        temperature (float): ``tau`` of the scores. Defaults to 0.07.
+    """
+
+    def __init__(self,
+                 num_data: int,
+                 queue_size: int = 16384,
+                 feat_dim: int = 128,
+                 temperature: float = 0.07) -> None:
+        super().__init__()
+        if num_data <= 0 or feat_dim <= 0 or queue_size <= 0:
+            raise ValueError(
+                'CRDQueueMemory needs num_data, queue_size and feat_dim > 0, '
+                f'got {num_data}, {queue_size} and {feat_dim}.')
+        self.num_data = num_data
+        self.queue_size = queue_size
+        self.feat_dim = feat_dim
+        self.temperature = temperature
+        self.register_buffer('queue_s', _initial_rows(queue_size, feat_dim))
+        self.register_buffer('queue_t', _initial_rows(queue_size, feat_dim))
+        self.register_buffer('queue_ptr', torch.tensor(0, dtype=torch.long))
+        self.register_buffer('z_s', torch.tensor(0.0, dtype=torch.float64))
+        self.register_buffer('z_t', torch.tensor(0.0, dtype=torch.float64))
+        self.register_buffer('z_set', torch.tensor(False))
+
+    def check_batch(self, batch: int) -> None:
+        """Raise if ``batch`` rows cannot be enqueued at once."""
+        if batch > self.queue_size:
+            raise ValueError(
+                f'CRD queue memory: a batch of {batch} embeddings (all '
+                f'ranks) does not fit in queue_size={self.queue_size}: set '
+                'queue_size to at least the global batch size (batch size '
+                'x number of GPUs).')
+
+    def exp_scores(self, s_embed: Tensor,
+                   t_embed: Tensor) -> Tuple[Tensor, Tensor]:
+        """Unnormalised scores of both directions.
+
+        Args:
+            s_embed (Tensor): Student embeddings, shape (B, D).
+            t_embed (Tensor): Teacher embeddings, shape (B, D).
+
+        Returns:
+            tuple[Tensor, Tensor]: ``(exp_s, exp_t)``, each (B, 1 + K): the
+            positive, then the queue. The positives' other side and the
+            queues get no gradient.
+        """
+        dtype = self.queue_t.dtype
+        s_embed = s_embed.to(dtype)
+        t_embed = t_embed.to(dtype)
+        pos_s = contrast_exp_scores(t_embed.detach().unsqueeze(1), s_embed,
+                                    self.temperature)
+        pos_t = contrast_exp_scores(s_embed.detach().unsqueeze(1), t_embed,
+                                    self.temperature)
+        # copies: the products keep the queues for the backward pass, and
+        # update() overwrites them in place before it runs
+        neg_s = torch.exp(s_embed @ self.queue_t.detach().clone().t() /
+                          self.temperature)
+        neg_t = torch.exp(t_embed @ self.queue_s.detach().clone().t() /
+                          self.temperature)
+        return torch.cat([pos_s, neg_s], 1), torch.cat([pos_t, neg_t], 1)
+
+    @torch.no_grad()
+    def broadcast_banks(self) -> None:
+        """Under DDP, copy rank 0's queues to every rank (else nothing)."""
+        if is_distributed():
+            dist.broadcast(self.queue_s, src=0)
+            dist.broadcast(self.queue_t, src=0)
+            dist.broadcast(self.queue_ptr, src=0)
+
+    # Z_s and Z_t from the first step's scores, as for the banks
+    set_partition = CRDMemory.set_partition
+
+    @torch.no_grad()
+    def update(self,
+               s_embed: Tensor,
+               t_embed: Tensor,
+               sample_idx: Optional[Tensor] = None,
+               sync: Optional[bool] = None) -> None:
+        """Enqueue the batch's embeddings, replacing the oldest rows.
+
+        Under DDP (``sync`` None and more than one rank, or ``sync`` True)
+        the embeddings of every rank are all-gathered first (rank order,
+        then batch order) and every rank writes the same rows. The
+        embeddings are stored as given (the connectors L2-normalise them).
+
+        Args:
+            s_embed (Tensor): Student embeddings, shape (B, D).
+            t_embed (Tensor): Teacher embeddings, shape (B, D).
+            sample_idx (Tensor, optional): Unused (the interface of
+                :meth:`CRDMemory.update`).
+            sync (bool, optional): Force or skip the all-gather. Defaults
+                to None (sync when distributed).
+        """
+        if sync is None:
+            sync = is_distributed()
+        s_embed = s_embed.detach().to(self.queue_s.dtype)
+        t_embed = t_embed.detach().to(self.queue_t.dtype)
+        if sync:
+            both = all_gather_rows(torch.cat([s_embed, t_embed], dim=1))
+            s_embed, t_embed = both.split(self.feat_dim, dim=1)
+        batch = s_embed.shape[0]
+        self.check_batch(batch)
+        rows = (self.queue_ptr + torch.arange(
+            batch, device=self.queue_s.device)) % self.queue_size
+        self.queue_s.index_copy_(0, rows, s_embed)
+        self.queue_t.index_copy_(0, rows, t_embed)
+        self.queue_ptr.copy_((self.queue_ptr + batch) % self.queue_size)
+
+    def extra_repr(self) -> str:
+        return (f'num_data={self.num_data}, queue_size={self.queue_size}, '
+                f'feat_dim={self.feat_dim}, '
+                f'temperature={self.temperature}')

@@ -1,5 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -9,13 +9,15 @@ from torch import Tensor
 from mmkd_plus.ops.contrastive import crd_nce_loss, normalize_scores
 from mmkd_plus.ops.kd_functional import autocast_off
 from mmkd_plus.registry import MODELS
-from .crd_memory import CRDMemory
+from .crd_memory import CRDMemory, CRDQueueMemory
 
 __all__ = ['SyncCRDLoss']
 
 # keys a data sample may carry the (1 + N) contrast indices under: ours
 # (PackCRDInputs) and MMRazor's (PackCRDClsInputs / CRDDataset)
 CONTRAST_KEYS = ('contrast_idx', 'contrast_sample_idxs')
+MEMORY_TYPES = ('bank', 'queue')
+SAMPLE_MODES = (None, 'exact', 'uniform')
 
 
 @MODELS.register_module()
@@ -51,6 +53,21 @@ class SyncCRDLoss(nn.Module):
     is read too). Without them, the loss falls back to the benchmark's
     memory-side sampling: N indices uniform over the whole dataset (which
     may include same-class samples), the positive at column 0.
+    ``sample_mode='exact'`` makes the data's indices compulsory (a batch
+    without them is an error instead of the fallback); ``'uniform'``
+    always draws them in the loss, ignoring the data's.
+
+    **Queue memory.** ``memory='queue'`` replaces the two full banks
+    (2 x num_data x feat_dim) by two queues of the ``queue_size`` most
+    recent embeddings (:class:`~mmkd_plus.models.losses.crd_memory.
+    CRDQueueMemory`, MoCo-style), for datasets whose banks do not fit
+    (ImageNet). The positive of a student anchor is then the teacher
+    embedding of the same sample (detached), the negatives the whole
+    teacher queue (and symmetrically); N = ``queue_size``, no contrast
+    indices and no ``sample_idx`` are needed (``data_samples`` may be
+    omitted), and the queues are filled with the all-gathered batch of
+    every rank after each training step. ``num_data`` is still the size
+    of the training set (the NCE noise ``1 / num_data``).
 
     **DDP.** When torch.distributed is initialised with more than one rank,
     the memory update all-gathers the embeddings and indices of every rank
@@ -62,9 +79,11 @@ class SyncCRDLoss(nn.Module):
     training step.
 
     **Checkpoints.** The banks, ``Z_s``, ``Z_t`` and the flag that they are
-    set are buffers (``memory.*`` in the state dict): a resumed run
-    continues from exactly the saved memory state (the random draws of
-    the negatives are the data pipeline's, outside the checkpoint).
+    set are buffers (``memory.*`` in the state dict; with the queue,
+    ``memory.queue_s``, ``memory.queue_t`` and ``memory.queue_ptr``
+    instead of the banks): a resumed run continues from exactly the saved
+    memory state (the random draws of the negatives are the data
+    pipeline's, outside the checkpoint).
 
     Unlike MMRazor 1.0.0's ``CRDLoss``, ``loss_weight`` is applied (0
     gives 0) and messages go through MMEngine's logger.
@@ -81,6 +100,17 @@ class SyncCRDLoss(nn.Module):
             Defaults to 0.8.
         eps (float): In the NCE denominators, as in the benchmark.
             Defaults to 1e-7.
+        memory (str): ``'bank'`` (a row per training sample, the
+            benchmark's) or ``'queue'`` (the most recent ``queue_size``
+            embeddings). Defaults to ``'bank'``.
+        queue_size (int): Rows of each queue (the negatives per anchor)
+            when ``memory='queue'``; at least the global batch size.
+            Defaults to 16384 (the benchmark's number of negatives).
+        sample_mode (str, optional): Where the bank's contrast indices come
+            from: None (the data's if the batch carries them, else uniform
+            draws), ``'exact'`` (the data's, compulsory: wrap the train set
+            with ``CRDDatasetWrapper``) or ``'uniform'`` (always drawn
+            here). Must be None with the queue. Defaults to None.
 
     Example:
         >>> student_recorders = dict(
@@ -111,57 +141,110 @@ class SyncCRDLoss(nn.Module):
                  temperature: float = 0.07,
                  momentum: float = 0.5,
                  loss_weight: float = 0.8,
-                 eps: float = 1e-7) -> None:
+                 eps: float = 1e-7,
+                 memory: str = 'bank',
+                 queue_size: int = 16384,
+                 sample_mode: Optional[str] = None) -> None:
         super().__init__()
+        name = type(self).__name__
         if num_negatives <= 0:
             raise ValueError(
                 f'num_negatives must be > 0, got {num_negatives}.')
+        if memory not in MEMORY_TYPES:
+            raise ValueError(f'{name}: memory must be one of {MEMORY_TYPES}, '
+                             f'got {memory!r}.')
+        if sample_mode not in SAMPLE_MODES:
+            raise ValueError(f'{name}: sample_mode must be one of '
+                             f'{SAMPLE_MODES}, got {sample_mode!r}.')
+        if memory == 'queue' and sample_mode is not None:
+            raise ValueError(
+                f'{name}: sample_mode={sample_mode!r} chooses the negatives '
+                'of the bank; with memory=\'queue\' the negatives are the '
+                'queue: leave sample_mode None.')
         self.num_data = num_data
         self.feat_dim = feat_dim
         self.num_negatives = num_negatives
         self.loss_weight = loss_weight
         self.eps = eps
-        self.memory = CRDMemory(num_data, feat_dim, temperature, momentum)
+        self.memory_type = memory
+        self.sample_mode = sample_mode
+        self.memory: Union[CRDMemory, CRDQueueMemory]
+        if memory == 'bank':
+            self.memory = CRDMemory(num_data, feat_dim, temperature, momentum)
+        else:
+            self.memory = CRDQueueMemory(num_data, queue_size, feat_dim,
+                                         temperature)
 
-    def forward(self, s_feats: Tensor, t_feats: Tensor,
-                data_samples: Sequence) -> Tensor:
+    def forward(self,
+                s_feats: Tensor,
+                t_feats: Tensor,
+                data_samples: Optional[Sequence] = None) -> Tensor:
         """Forward function.
 
         Args:
             s_feats (Tensor): Student embeddings (the student
                 ``CRDConnector``'s L2-normalised output), shape (B, D).
             t_feats (Tensor): Teacher embeddings, shape (B, D).
-            data_samples (Sequence[DataSample]): The batch's samples; each
-                needs ``sample_idx`` (its index in the training set) and
-                may carry ``contrast_idx`` (1 + N indices).
+            data_samples (Sequence[DataSample], optional): The batch's
+                samples; with the bank each needs ``sample_idx`` (its index
+                in the training set) and may carry ``contrast_idx``
+                (1 + N indices). Not needed with the queue.
 
         Returns:
             Tensor: The weighted loss, a scalar.
+        """
+        return self.loss_weight * self.contrast_loss(s_feats, t_feats,
+                                                     data_samples)
+
+    def contrast_loss(self, s_feats: Tensor, t_feats: Tensor,
+                      data_samples: Optional[Sequence]) -> Tensor:
+        """The unweighted NCE of both directions; updates the memory.
+
+        The whole computation of :meth:`forward` but ``loss_weight``: the
+        scores against the memory (``Z`` set on the first call), the NCE,
+        then, in training mode, the memory update.
+
+        Args:
+            s_feats (Tensor): Student embeddings, shape (B, D).
+            t_feats (Tensor): Teacher embeddings, shape (B, D).
+            data_samples (Sequence[DataSample], optional): As in
+                :meth:`forward`.
+
+        Returns:
+            Tensor: The loss, a scalar.
         """
         s_feats = s_feats.flatten(1)
         t_feats = t_feats.flatten(1)
         if (s_feats.shape[1] != self.feat_dim
                 or t_feats.shape != s_feats.shape):
             raise ValueError(
-                'SyncCRDLoss expects s_feats and t_feats of shape (B, '
-                f'{self.feat_dim}) (the CRDConnector outputs), got '
-                f'{tuple(s_feats.shape)} and {tuple(t_feats.shape)}.')
+                f'{type(self).__name__} expects embeddings of shape (B, '
+                f'{self.feat_dim}) (feat_dim; the CRDConnector outputs), '
+                f'got {tuple(s_feats.shape)} and {tuple(t_feats.shape)}.')
         device = s_feats.device
-        sample_idx, contrast_idx = self._indices(data_samples,
-                                                 s_feats.shape[0], device)
-        if contrast_idx is None:
-            contrast_idx = self._uniform_contrast(sample_idx)
         memory = self.memory
+        sample_idx = None
+        if isinstance(memory, CRDQueueMemory):
+            memory.check_batch(s_feats.shape[0])
+        else:
+            sample_idx, contrast_idx = self._indices(data_samples,
+                                                     s_feats.shape[0], device)
+            if contrast_idx is None:
+                contrast_idx = self._uniform_contrast(sample_idx)
         first_step = not bool(memory.z_set)
         if first_step:
             # under DDP: every rank starts from rank 0's banks
             memory.broadcast_banks()
         with autocast_off(device):
-            exp_s, exp_t = memory.exp_scores(s_feats, t_feats, contrast_idx)
+            if isinstance(memory, CRDQueueMemory):
+                exp_s, exp_t = memory.exp_scores(s_feats, t_feats)
+            else:
+                exp_s, exp_t = memory.exp_scores(s_feats, t_feats,
+                                                 contrast_idx)
             if first_step:
                 memory.set_partition(exp_s, exp_t)
                 print_log(
-                    'SyncCRDLoss: normalisation constants set to '
+                    f'{type(self).__name__}: normalisation constants set to '
                     f'Z_s = {memory.z_s.item():.1f}, '
                     f'Z_t = {memory.z_t.item():.1f}',
                     logger='current')
@@ -171,7 +254,7 @@ class SyncCRDLoss(nn.Module):
                 crd_nce_loss(h_t, self.num_data, self.eps)
         if self.training:
             memory.update(s_feats, t_feats, sample_idx)
-        return self.loss_weight * loss
+        return loss
 
     def _uniform_contrast(self, sample_idx: Tensor) -> Tensor:
         """(B, 1 + N) indices: the sample, then N uniform over the data."""
@@ -184,9 +267,10 @@ class SyncCRDLoss(nn.Module):
     def _indices(self, data_samples: Optional[Sequence], batch: int,
                  device: torch.device) -> Tuple[Tensor, Optional[Tensor]]:
         """``sample_idx`` (B, ) and ``contrast_idx`` (B, 1 + N) or None."""
+        name = type(self).__name__
         if data_samples is None or len(data_samples) != batch:
             raise ValueError(
-                'SyncCRDLoss needs the batch\'s data samples (one per '
+                f'{name} needs the batch\'s data samples (one per '
                 'feature row, got '
                 f'{None if data_samples is None else len(data_samples)} '
                 f'for {batch} rows): record them on the student (e.g. '
@@ -195,7 +279,7 @@ class SyncCRDLoss(nn.Module):
                 'data_samples in loss_forward_mappings.')
         if not all('sample_idx' in s for s in data_samples):
             raise ValueError(
-                'SyncCRDLoss needs `sample_idx` (the index of each sample in '
+                f'{name} needs `sample_idx` (the index of each sample in '
                 'the training set) in every data sample: pack the train '
                 'pipeline with PackCRDInputs (and wrap the dataset with '
                 'CRDDatasetWrapper for the contrast indices).')
@@ -203,31 +287,40 @@ class SyncCRDLoss(nn.Module):
         sample_idx = torch.tensor(values, dtype=torch.long, device=device)
         if int(sample_idx.min()) < 0 or int(sample_idx.max()) >= self.num_data:
             raise ValueError(
-                'SyncCRDLoss: sample_idx out of range [0, '
+                f'{name}: sample_idx out of range [0, '
                 f'{self.num_data}) (num_data): got {sample_idx.tolist()}; '
                 'set num_data to the size of the training set.')
+        if self.sample_mode == 'uniform':
+            return sample_idx, None  # drawn by the caller, the data's unused
         key = next((k for k in CONTRAST_KEYS if k in data_samples[0]), None)
         if key is None:
             if any(k in s for s in data_samples for k in CONTRAST_KEYS):
-                raise ValueError('SyncCRDLoss: some data samples of the '
+                raise ValueError(f'{name}: some data samples of the '
                                  'batch have contrast indices, others not.')
+            if self.sample_mode == 'exact':
+                raise ValueError(
+                    f'{name}: sample_mode=\'exact\' needs the contrast '
+                    'indices of every sample (`contrast_idx`), and the batch '
+                    'has none: wrap the train dataset with CRDDatasetWrapper '
+                    'and pack it with PackCRDInputs, or set sample_mode=None '
+                    '(uniform negatives when the data has none).')
             return sample_idx, None
         rows: List[Tensor] = []
         for s in data_samples:
             if key not in s:
-                raise ValueError(f'SyncCRDLoss: some data samples of the '
+                raise ValueError(f'{name}: some data samples of the '
                                  f'batch have `{key}`, others not.')
             rows.append(torch.as_tensor(s.get(key)).reshape(-1))
         contrast_idx = torch.stack(rows).to(device=device, dtype=torch.long)
         if contrast_idx.shape[1] != self.num_negatives + 1:
             raise ValueError(
-                f'SyncCRDLoss: `{key}` has {contrast_idx.shape[1]} indices '
+                f'{name}: `{key}` has {contrast_idx.shape[1]} indices '
                 f'per sample; expected 1 + num_negatives = '
                 f'{self.num_negatives + 1}: give the dataset wrapper and '
                 'the loss the same number of negatives.')
         if int(contrast_idx.min()) < 0 or int(
                 contrast_idx.max()) >= self.num_data:
             raise ValueError(
-                f'SyncCRDLoss: `{key}` out of range [0, {self.num_data}) '
+                f'{name}: `{key}` out of range [0, {self.num_data}) '
                 '(num_data): set num_data to the size of the training set.')
         return sample_idx, contrast_idx
