@@ -1,39 +1,33 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Tests of tools/analysis/compare_baselines.py.
 
-The pure parts (stages, summary, table, chart) on hand-made data, and one
-short end-to-end run (``slow``): kd and the two-stage ab, 2 seeds, 1 epoch
-on 64 training digits.
+What it runs (read from model-index.yml), the summary, table and chart on
+hand-made runs, and one short end-to-end run (``slow``): kd and the
+two-stage ab, 2 seeds, 1 epoch on 64 training digits.
 """
-import importlib.util
 import json
 import math
 import os.path as osp
+import statistics
 
+import numpy as np
 import pytest
+from kd_test_utils import load_tool
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-PNG_MAGIC = b'\x89PNG\r\n\x1a\n'
+TEACHER = 'configs/teachers/resnet20_1xb64_digits.py'
+STUDENT = 'configs/teachers/resnet8_1xb64_digits.py'
+
+compare = load_tool('analysis/compare_baselines.py')
 
 
-def _load_tool():
-    path = osp.join(REPO_ROOT, 'tools', 'analysis', 'compare_baselines.py')
-    spec = importlib.util.spec_from_file_location('_compare_baselines', path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-compare = _load_tool()
-
-
-def _run(method, seed, top1, seconds=10.0, configs=None):
+def _run(method, seed, top1, seconds=10.0):
     return dict(
         method=method,
         seed=seed,
         top1=top1,
         train_seconds=seconds,
-        configs=configs or [f'configs/x/{method}_digits.py'])
+        configs=[f'configs/x/{method}_digits.py'])
 
 
 HAND_RUNS = [
@@ -48,113 +42,144 @@ HAND_RUNS = [
 ]
 
 
-def test_summarize_mean_and_sample_std():
-    rows = compare.summarize(HAND_RUNS)
-    by = {r['method']: r for r in rows}
-    # kd: 95, 96, 98 -> mean 289 / 3; deviations -1/3, -4/3, 5/3 (x3:
-    # -1, -4, 5) -> sum of squares 42 / 9 = 14/3; ddof=1: / 2 = 7/3
-    assert by['kd']['mean'] == pytest.approx(289 / 3)
-    assert by['kd']['std'] == pytest.approx(math.sqrt(7 / 3))
-    assert by['kd']['n'] == 3
-    assert by['kd']['seeds'] == [0, 1, 2]
-    assert by['kd']['train_seconds'] == pytest.approx(14.0)
-    # vanilla: 91, 93 -> mean 92, sample std sqrt(((-1)^2 + 1^2) / 1)
-    assert by['vanilla']['mean'] == pytest.approx(92.0)
-    assert by['vanilla']['std'] == pytest.approx(math.sqrt(2.0))
-    # one run: no std
-    assert by['nst']['std'] is None and by['nst']['n'] == 1
-    assert by['teacher']['std'] is None
-    # no train time recorded (e.g. a given checkpoint)
-    assert by['at']['train_seconds'] is None
-    assert by['kd']['configs'] == ['configs/x/kd_digits.py']
-
-
-def test_summarize_order():
-    rows = compare.summarize(HAND_RUNS)
-    assert [r['method']
-            for r in rows] == ['teacher', 'vanilla', 'at', 'kd', 'nst']
-
-
-def test_format_markdown_rows_and_order():
-    rows = compare.summarize(HAND_RUNS)
-    table = compare.format_markdown(rows).splitlines()
-    assert table[0].startswith('| method | top-1')
-    assert set(table[1]) <= set('|-:')
-    body = table[2:]
-    assert [line.split('|')[1].strip()
-            for line in body] == ['teacher', 'vanilla', 'at', 'kd', 'nst']
-    kd = body[3].split('|')
-    assert kd[2].strip() == f'{289 / 3:.2f} ± {math.sqrt(7 / 3):.2f}'
-    assert kd[3].strip() == '3'
-    assert kd[4].strip() == '14 s'
-    assert kd[5].strip() == '`kd_digits`'
-    assert body[1].split('|')[2].strip() == '92.00 ± 1.41'
-    # a single seed has no std, a missing train time shows as a dash
-    assert body[4].split('|')[2].strip() == '90.00 ± –'
-    assert body[2].split('|')[4].strip() == '–'
-
-
-def test_format_markdown_two_stage_configs():
-    rows = compare.summarize([
-        _run(
-            'ab',
-            0,
-            80.0,
-            configs=['a/ab_digits_init.py', 'a/ab_digits_train.py'])
-    ])
-    line = compare.format_markdown(rows).splitlines()[-1]
-    assert '`ab_digits_init`, `ab_digits_train`' in line
-
-
-def test_plot_writes_png(tmp_path):
-    path = str(tmp_path / 'chart.png')
-    compare.plot(compare.summarize(HAND_RUNS), path, seeds=3, epochs='30')
-    with open(path, 'rb') as f:
-        assert f.read(8) == PNG_MAGIC
-
-
-def test_stages_for():
-    ft = compare.stages_for('ft')
-    assert [osp.basename(p) for p in ft] == [
+def test_digits_methods_of_the_model_index():
+    methods = compare.digits_methods()
+    assert {'kd', 'nst', 'ab', 'ft', 'fsp', 'crd', 'quest'} <= set(methods)
+    assert list(methods) == sorted(methods)
+    assert [osp.basename(c) for c in methods['kd']['configs']
+            ] == ['kd_logits_resnet20_resnet8_1xb64_digits.py']
+    # two stages: the first found through the second's load_from
+    assert [osp.basename(c) for c in methods['ft']['configs']] == [
         'ft_stage3_resnet20_resnet8_1xb64_digits_pretrain.py',
         'ft_stage3_resnet20_resnet8_1xb64_digits_train.py'
     ]
-    ab = compare.stages_for('ab')
-    assert [osp.basename(p).rsplit('_', 1)[-1]
-            for p in ab] == ['init.py', 'train.py']
-    kd = compare.stages_for('kd')
-    assert [osp.basename(p)
-            for p in kd] == ['kd_logits_resnet20_resnet8_1xb64_digits.py']
-    assert all(osp.isfile(p) for p in ft + ab + kd)
+    assert [c.rsplit('_', 1)[-1]
+            for c in methods['ab']['configs']] == ['init.py', 'train.py']
+    for method in methods.values():
+        assert all(osp.isfile(c) for c in method['configs'])
+        assert (method['teacher'], method['student']) == (TEACHER, STUDENT)
 
 
-def test_available_methods():
-    methods = compare.available_methods()
-    assert {'kd', 'nst', 'ab', 'ft', 'fsp'} <= set(methods)
-    assert methods == sorted(methods)
-    for method in methods:
-        assert compare.stages_for(method)
+def _write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+def test_digits_methods_reads_imported_metafiles(tmp_path):
+    """Only models with a Digits result and a teacher count."""
+    _write(tmp_path / 'configs' / 'm' / 'a.py', '')
+    _write(tmp_path / 'configs' / 'm' / 'b.py',
+           "load_from = 'work_dirs/a/epoch_3.pth'\n")
+    _write(tmp_path / 'model-index.yml', 'Import:\n  - configs/m/meta.yml\n')
+    meta = {'Teacher': {'Config': 't.py'}, 'Student': {'Config': 's.py'}}
+    models = [
+        dict(
+            Name='b',
+            Config='configs/m/b.py',
+            Metadata=meta,
+            Results=[dict(Dataset='Digits')],
+            **{'In Collection': 'MyKD'}),
+        dict(
+            Name='c',
+            Config='configs/m/c.py',
+            Metadata=meta,
+            Results=[dict(Dataset='CIFAR-100')],
+            **{'In Collection': 'Other'}),
+        dict(
+            Name='t',
+            Config='configs/m/t.py',
+            Metadata={},
+            Results=[dict(Dataset='Digits')],
+            **{'In Collection': 'Zoo'}),
+    ]
+    _write(tmp_path / 'configs' / 'm' / 'meta.yml',
+           json.dumps(dict(Models=models)))  # JSON is YAML
+    methods = compare.digits_methods(str(tmp_path / 'model-index.yml'))
+    assert methods == {
+        'mykd':
+        dict(
+            configs=[
+                str(tmp_path / 'configs' / 'm' / 'a.py'),
+                str(tmp_path / 'configs' / 'm' / 'b.py')
+            ],
+            teacher='t.py',
+            student='s.py')
+    }
+
+
+def test_first_stage_missing(tmp_path):
+    _write(tmp_path / 'b.py', "load_from = 'work_dirs/a/epoch_3.pth'\n")
+    with pytest.raises(ValueError, match=r'a\.py does not exist'):
+        compare.first_stages(str(tmp_path / 'b.py'))
 
 
 def test_unknown_method():
     with pytest.raises(ValueError, match='unknown method') as info:
-        compare.stages_for('no_such_method')
-    # the message lists the available methods
-    assert 'kd' in str(info.value) and 'nst' in str(info.value)
-    with pytest.raises(ValueError, match='unknown method'):
         compare.main(['--methods', 'kd', 'no_such_method'])
+    assert 'no_such_method' in str(info.value) and 'nst' in str(info.value)
 
 
-def test_method_without_digits_config(tmp_path):
-    (tmp_path / 'foo').mkdir()
-    (tmp_path / 'foo' / 'foo_resnet32x4_cifar100.py').write_text('')
-    (tmp_path / 'bar').mkdir()
-    (tmp_path / 'bar' / 'bar_digits.py').write_text('')
-    with pytest.raises(ValueError, match='no digits config'):
-        compare.stages_for('foo', root=str(tmp_path))
-    assert compare.available_methods(str(tmp_path)) == ['bar']
-    with pytest.raises(ValueError, match='available.*bar'):
-        compare.stages_for('baz', root=str(tmp_path))
+def test_help_gives_defaults_example_and_run_time(capsys):
+    with pytest.raises(SystemExit):
+        compare.parse_args(['--help'])
+    text = capsys.readouterr().out
+    assert 'seeds 0 1 2' in text and 'about an hour' in text
+    assert '--methods kd ab' in text
+
+
+def test_summarize_mean_and_sample_std():
+    by = {r['method']: r for r in compare.summarize(HAND_RUNS)}
+    # kd: 95, 96, 98 -> mean 289 / 3; deviations -1/3, -4/3, 5/3 ->
+    # squares sum to 42 / 9 = 14/3; ddof=1: / 2 = 7/3
+    assert by['kd']['mean'] == pytest.approx(289 / 3)
+    assert by['kd']['std'] == pytest.approx(math.sqrt(7 / 3))
+    assert by['kd']['n'] == 3
+    assert by['kd']['train_seconds'] == pytest.approx(14.0)
+    # vanilla: 91, 93 -> mean 92, sample std sqrt(2)
+    assert by['vanilla']['mean'] == pytest.approx(92.0)
+    assert by['vanilla']['std'] == pytest.approx(math.sqrt(2.0))
+    assert by['nst']['std'] is None and by['nst']['n'] == 1
+    assert by['at']['train_seconds'] is None
+    assert [r['method'] for r in compare.summarize(HAND_RUNS)
+            ] == ['teacher', 'vanilla', 'at', 'kd', 'nst']
+
+
+def test_format_markdown():
+    table = compare.format_markdown(compare.summarize(HAND_RUNS))
+    body = [line.split('|')[1:-1] for line in table.splitlines()[2:]]
+    cells = {row[0].strip(): [c.strip() for c in row[1:]] for row in body}
+    assert list(cells) == ['teacher', 'vanilla', 'at', 'kd', 'nst']
+    assert cells['kd'] == [
+        f'{289 / 3:.2f} ± {math.sqrt(7 / 3):.2f}', '3', '14 s', '`kd_digits`'
+    ]
+    assert cells['vanilla'][0] == '92.00 ± 1.41'
+    # a single seed has no std, a missing train time shows as a dash
+    assert cells['nst'][0] == '90.00 ± –' and cells['at'][2] == '–'
+
+
+def test_chart_bars_lines_and_image(tmp_path):
+    from matplotlib.container import BarContainer
+    from matplotlib.image import imread
+    rows = compare.summarize(HAND_RUNS)
+    fig = compare.chart(rows, 'title')
+    (ax, ) = fig.axes
+    # one bar per method, teacher and vanilla as horizontal lines
+    (bars, ) = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ['at', 'kd', 'nst']
+    assert [p.get_height()
+            for p in bars.patches] == pytest.approx([94.0, 289 / 3, 90.0])
+    segments = bars.errorbar.lines[2][0].get_segments()
+    assert [s[1][1] - s[0][1] for s in segments
+            ] == pytest.approx([0.0, 2 * math.sqrt(7 / 3), 0.0])
+    lines = {
+        ln.get_label(): ln.get_ydata()[0]
+        for ln in ax.get_lines() if ln.get_label() in ('teacher', 'vanilla')
+    }
+    assert lines == {'teacher': 99.0, 'vanilla': pytest.approx(92.0)}
+    path = tmp_path / 'chart.png'
+    fig.savefig(path, dpi=100)
+    # 6 x 4.5 inches (3 bars: the minimum width) at 100 dpi
+    assert imread(path).shape[:2] == (450, 600)
 
 
 @pytest.mark.slow
@@ -166,45 +191,39 @@ def test_end_to_end(digits_root, digits_teacher_ckpt, tmp_path, capsys):
         '--work-dir', work, '--data-root', digits_root
     ])
     assert [r['method'] for r in rows] == ['teacher', 'vanilla', 'ab', 'kd']
-
     with open(osp.join(work, 'results.json')) as f:
         saved = json.load(f)
-    runs = [r for r in saved['runs'] if r['method'] != 'teacher']
-    assert sorted((r['method'], r['seed']) for r in runs) == [('ab', 0),
-                                                              ('ab', 1),
-                                                              ('kd', 0),
-                                                              ('kd', 1),
-                                                              ('vanilla', 0),
-                                                              ('vanilla', 1)]
-    for run in runs:
-        assert 0.0 <= run['top1'] <= 100.0
-        assert run['train_seconds'] > 0
-        assert run['epochs'] == [1] * len(run['configs'])
-    (teacher, ) = [r for r in saved['runs'] if r['method'] == 'teacher']
-    assert teacher['load_from'] == digits_teacher_ckpt
-    assert saved['settings']['seeds'] == [0, 1]
-
+    runs = saved['runs']
+    assert runs[0]['method'] == 'teacher' and runs[0]['train_seconds'] is None
+    assert runs[0]['stages'][0]['checkpoint'] == digits_teacher_ckpt
+    assert [(r['method'], r['seed'])
+            for r in runs[1:]] == [('vanilla', 0), ('kd', 0), ('ab', 0),
+                                   ('vanilla', 1), ('kd', 1), ('ab', 1)]
     # ab: stage 2 started from the checkpoint stage 1 wrote, per seed
     for run in (r for r in runs if r['method'] == 'ab'):
         first, second = run['stages']
         assert first['config'].endswith('_digits_init.py')
-        assert second['config'].endswith('_digits_train.py')
         assert first['load_from'] is None
         assert second['load_from'] == first['checkpoint']
         assert osp.isfile(second['load_from'])
         assert f"seed{run['seed']}" in second['load_from']
-        assert osp.basename(second['load_from']) == 'epoch_1.pth'
 
+    # the table's numbers are the mean and sample std of the seeds' top-1
     with open(osp.join(work, 'results.md')) as f:
-        md = f.read()
-    lines = [line for line in md.splitlines() if line.startswith('| ')]
-    assert [line.split('|')[1].strip()
-            for line in lines[1:]] == ['teacher', 'vanilla', 'ab', 'kd']
-    for line in lines[2:]:
-        assert '±' in line and '| 2 |' in line
+        body = [line for line in f if line.startswith('| ')][1:]
+    cells = {line.split('|')[1].strip(): line.split('|')[2] for line in body}
+    assert list(cells) == ['teacher', 'vanilla', 'ab', 'kd']
+    for method in ('vanilla', 'ab', 'kd'):
+        top1 = [r['top1'] for r in runs if r['method'] == method]
+        assert len(top1) == 2 and all(0 <= t <= 100 for t in top1)
+        assert cells[method].strip() == (f'{statistics.mean(top1):.2f} ± '
+                                         f'{statistics.stdev(top1):.2f}')
+    assert cells['teacher'].strip() == f"{runs[0]['top1']:.2f} ± –"
 
-    with open(osp.join(work, 'results.png'), 'rb') as f:
-        assert f.read(8) == PNG_MAGIC
+    from matplotlib.image import imread
+    image = imread(osp.join(work, 'results.png'))
+    assert image.shape[:2] == (450, 600)
+    # not blank: bars, lines and text
+    assert np.unique(image.reshape(-1, image.shape[2]), axis=0).shape[0] > 10
     out = capsys.readouterr().out
-    assert out.count('[compare] ') == 7
-    assert '| kd |' in out
+    assert out.count('[compare] ') == 6 and '| kd |' in out
