@@ -39,6 +39,7 @@ from torch import Tensor
 
 from mmkd_plus.ops.contrastive import (contrast_exp_scores, estimate_partition,
                                        momentum_update)
+from .flag_buffer import flag_buffer, upgrade_bool_flags
 
 __all__ = [
     'CRDMemory', 'CRDQueueMemory', 'is_distributed', 'all_gather_rows',
@@ -160,7 +161,7 @@ class CRDMemory(nn.Module):
 
     Buffers (all saved in the state dict): ``memory_s`` and ``memory_t``
     (num_data, feat_dim), ``z_s`` and ``z_t`` (scalars, fp64) and
-    ``z_set`` (a bool scalar, True once the constants are estimated).
+    ``z_set`` (a uint8 0/1 flag, 1 once the constants are estimated).
 
     Args:
         num_data (int): Number of training samples (rows of each bank).
@@ -189,7 +190,12 @@ class CRDMemory(nn.Module):
         self.register_buffer('memory_t', _initial_rows(num_data, feat_dim))
         self.register_buffer('z_s', torch.tensor(0.0, dtype=torch.float64))
         self.register_buffer('z_t', torch.tensor(0.0, dtype=torch.float64))
-        self.register_buffer('z_set', torch.tensor(False))
+        self.register_buffer('z_set', flag_buffer(False))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args,
+                              **kwargs) -> None:
+        upgrade_bool_flags(state_dict, prefix, ('z_set', ))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def exp_scores(self, s_embed: Tensor, t_embed: Tensor,
                    contrast_idx: Tensor) -> Tuple[Tensor, Tensor]:
@@ -311,7 +317,7 @@ class CRDQueueMemory(nn.Module):
 
     Buffers (all saved in the state dict): ``queue_s`` and ``queue_t``
     (queue_size, feat_dim), ``queue_ptr`` (long scalar, the next row to
-    write), ``z_s`` and ``z_t`` (fp64 scalars) and ``z_set`` (bool).
+    write), ``z_s`` and ``z_t`` (fp64 scalars) and ``z_set`` (uint8 flag).
 
     Args:
         num_data (int): Number of training samples ``M`` (the NCE noise is
@@ -342,7 +348,12 @@ class CRDQueueMemory(nn.Module):
         self.register_buffer('queue_ptr', torch.tensor(0, dtype=torch.long))
         self.register_buffer('z_s', torch.tensor(0.0, dtype=torch.float64))
         self.register_buffer('z_t', torch.tensor(0.0, dtype=torch.float64))
-        self.register_buffer('z_set', torch.tensor(False))
+        self.register_buffer('z_set', flag_buffer(False))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args,
+                              **kwargs) -> None:
+        upgrade_bool_flags(state_dict, prefix, ('z_set', ))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     def check_batch(self, batch: int) -> None:
         """Raise if ``batch`` rows cannot be enqueued at once."""

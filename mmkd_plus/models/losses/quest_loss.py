@@ -9,6 +9,7 @@ from mmengine.logging import MessageHub
 
 from mmkd_plus.ops.quest import quest_kl, soft_assign
 from mmkd_plus.registry import MODELS
+from .flag_buffer import flag_buffer, upgrade_bool_flags
 
 __all__ = ['QuESTLoss']
 
@@ -89,7 +90,13 @@ class QuESTLoss(nn.Module):
         self.loss_weight = loss_weight
         self.register_buffer('vocab',
                              torch.zeros(self.num_words, self.feat_channels))
-        self.register_buffer('vocab_ready', torch.tensor(False))
+        # uint8, not bool: gloo (torch 1.13) cannot broadcast bool buffers
+        self.register_buffer('vocab_ready', flag_buffer(False))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args,
+                              **kwargs) -> None:
+        upgrade_bool_flags(state_dict, prefix, ('vocab_ready', ))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
 
     @property
     def is_ready(self) -> bool:
