@@ -27,14 +27,14 @@ they do not change the step time. Every batch is full (``drop_last``).
 
 Two configs run in one process and take turns, one step each, in pairs
 A B, B A, A B ... (the order alternates so neither always goes second);
-``--warmup`` pairs are untimed. A pair's two steps run within a second of
-each other, so a change of the machine's load hits both: the ratio is the
+``--warmup`` pairs are untimed. A pair's two steps run back to back, so a
+change of the machine's load hits both alike: the ratio is the
 median over the pairs of step B / step A, with its inter-quartile range.
 Medians of each config's own steps are reported too; on a loaded machine
 those absolute times vary from run to run, the ratio far less.
 
-Peak memory is that of one train step above what was allocated before it
-(activations, gradients, temporaries): on CUDA from
+Peak memory is that of one step above what was allocated before it
+(activations, gradients, temporaries, the batch): on CUDA from
 ``torch.cuda.max_memory_allocated``, on the CPU from the allocation events
 ``torch.profiler`` records over a step (torch has no CPU allocator
 counters). ``--cfg-options`` go to every config that has the key (e.g.
