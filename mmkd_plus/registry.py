@@ -5,13 +5,14 @@ mmkd_plus adds no registry of its own: models, losses, connectors,
 distillers, algorithms and hooks go into MMRazor's registries (configs keep
 ``_scope_='mmrazor'``), while backbones, datasets, transforms and metrics go
 into mmpretrain's, where mmpretrain's ``ImageClassifier`` and data pipeline
-look them up. MMRazor's registries are children of MMEngine's, and
-mmpretrain's too, so both scopes find everything through their parent.
+look them up (batch samplers: mmpretrain's ``DATA_SAMPLERS``). MMRazor's
+registries are children of MMEngine's, and mmpretrain's too, so both scopes
+find everything through their parent.
 """
-from mmpretrain.registry import DATASETS, METRICS
+from mmpretrain.registry import DATA_SAMPLERS, DATASETS, METRICS
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmpretrain.registry import TRANSFORMS
 from mmrazor.registry import HOOKS, LOOPS, MODELS, TASK_UTILS
 
 __all__ = ['MODELS', 'PRETRAIN_MODELS', 'DATASETS', 'TRANSFORMS', 'METRICS',
-           'HOOKS', 'LOOPS', 'TASK_UTILS']
+           'HOOKS', 'LOOPS', 'TASK_UTILS', 'DATA_SAMPLERS']

@@ -1,0 +1,4 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+from .group_balanced_sampler import GroupBalancedBatchSampler
+
+__all__ = ['GroupBalancedBatchSampler']
