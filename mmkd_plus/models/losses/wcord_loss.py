@@ -60,8 +60,14 @@ class WCoRDLoss(SyncCRDLoss):
       spectral_norm`` on both embedding layers (one power iteration per
       training step, its vectors ``_u``/``_v`` in the state dict). The
       critic's linear maps then have spectral norm 1; the L2-normalisation
-      and ``1 / tau`` after them are kept as in CRD, so the constraint is
-      the approximate one of the paper, on the critic's parameters.
+      and ``1 / tau`` after them are kept as in CRD. Note what this does
+      and does not do: since each embedding is L2-normalised right after
+      its layer, dividing the weight by its spectral norm changes the
+      critic's *function* only through the relative size of the bias
+      (with a zero bias the embeddings are unchanged); it changes the
+      parametrisation, hence the training dynamics, not the critic's
+      Lipschitz constant, which stays that of ``cos / tau`` as in CRD.
+      ``'gradient_penalty'`` acts on the critic's input gradient itself.
     - ``'gradient_penalty'``: WGAN-GP ("Improved Training of Wasserstein
       GANs", Gulrajani et al., NeurIPS 2017): ``GP = mean_i (||grad g(x_i)||
       - 1)^2`` with ``x_i = (f_T[i], a_i f_S[i] + (1 - a_i) f_S[p(i)])``

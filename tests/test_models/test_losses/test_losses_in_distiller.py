@@ -73,6 +73,19 @@ CASES = {
         mapping=dict(
             s_feature=_rec('l2', connector='vid_s'),
             t_feature=_rec('l2', False))),
+    # the critic's embeddings live in the loss; the queue memory needs no
+    # data samples
+    'wcord_loss':
+    dict(
+        loss=dict(
+            type='WCoRDLoss',
+            num_data=16,
+            s_channels=8,
+            t_channels=8,
+            feat_dim=4,
+            memory='queue',
+            queue_size=8),
+        mapping=dict(s_feats=_rec('gap'), t_feats=_rec('gap', False))),
 }
 
 
@@ -113,3 +126,7 @@ def test_loss_in_configurable_distiller(name):
     if name == 'vid_loss':
         alpha = distiller.distill_losses['loss_kd'].alpha
         assert alpha.grad.abs().sum() > 0
+    if name == 'wcord_loss':
+        wcord = distiller.distill_losses['loss_kd']
+        for embed in (wcord.embed_s, wcord.embed_t):
+            assert all(p.grad.abs().sum() > 0 for p in embed.parameters())
