@@ -44,8 +44,8 @@ def parse_args(argv=None):
     parser.add_argument(
         '--models-dir',
         default=DEFAULT_DIR,
-        help='folder of model configs (each defines `model`); default: '
-        'configs/_base_/models')
+        help='folder of model configs (each *_cifar.py defines `model`); '
+        'default: configs/_base_/models')
     parser.add_argument(
         '--input-size', type=int, default=32, help='square input side')
     parser.add_argument(
@@ -124,7 +124,9 @@ def main(argv=None) -> None:
     # (adds, ReLUs, pools: negligible next to the convs)
     MMLogger.get_current_instance().setLevel(logging.ERROR)
     logging.getLogger('mmengine').setLevel(logging.ERROR)
-    configs = sorted(glob.glob(osp.join(args.models_dir, '*.py')))
+    # the CIFAR networks: not the shared fragments (_cifar_classifier.py)
+    # nor the ImageNet ones (*_in1k.py)
+    configs = sorted(glob.glob(osp.join(args.models_dir, '*_cifar.py')))
     if not configs:
         raise SystemExit(f'no model configs in {args.models_dir}')
     rows = sorted((measure(c, args.input_size) for c in configs),
