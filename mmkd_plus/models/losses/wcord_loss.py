@@ -36,11 +36,14 @@ class WCoRDLoss(SyncCRDLoss):
     - **the critic** embeds both, ``s = e_S(f_S)``, ``t = e_T(f_T)``, each
       a linear layer to ``feat_dim`` then L2-normalisation (MMRazor's
       ``CRDConnector``, owned by this loss as ``embed_s``/``embed_t``), and
-      scores a pair by ``g(t, s) = <t, s> / tau``;
+      scores a pair by ``g(t, s) = <t, s> / tau``. The embeddings live
+      in the loss, not in the distiller's connectors, because the
+      constraint acts on the critic as a whole: the gradient penalty
+      differentiates it with respect to its inputs, the features;
     - **GCKT** (global, the dual form of the Wasserstein dependency
       measure): CRD's NCE over the memory (:class:`SyncCRDLoss`: bank or
       queue, synchronised under DDP, in the checkpoint) with the critic
-      kept (approximately) 1-Lipschitz by ``lipschitz``;
+      under the Lipschitz constraint chosen by ``lipschitz``;
     - **LCKT** (local, the primal form): ``sum_ij P*_ij C(t_i, s_j)``
       between the batch's teacher and student embeddings, uniform
       marginals, the entropic OT plan ``P*`` held constant (POT's
