@@ -40,7 +40,7 @@ def read_groups(dataset) -> np.ndarray:
     ``group`` key of every data info.
 
     Raises:
-        KeyError: a sample has no group label; the message names the
+        ValueError: a sample has no group label; the message names the
             dataset and the sample.
     """
     if hasattr(dataset, 'get_groups'):
@@ -49,7 +49,7 @@ def read_groups(dataset) -> np.ndarray:
     for idx in range(len(dataset)):
         info = dataset.get_data_info(idx)
         if 'group' not in info:
-            raise KeyError(
+            raise ValueError(
                 f'{type(dataset).__name__}: sample {idx} has no sensitive '
                 'group label ("group" in its data info). Fairness methods '
                 'need a dataset that gives one, e.g. CIFAR10S, DigitsS, '
@@ -89,7 +89,7 @@ class FairnessDatasetMixin:
         for idx, info in enumerate(data_list):
             group = info.get('group')
             if group is None:
-                raise KeyError(
+                raise ValueError(
                     f'{type(self).__name__}: sample {idx} has no sensitive '
                     'group label ("group" in its data info).')
             if not 0 <= int(group) < num_groups:

@@ -1,2 +1,4 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-__all__: list = []
+from .metrics import FairnessMetric, group_class_accuracy
+
+__all__ = ['FairnessMetric', 'group_class_accuracy']

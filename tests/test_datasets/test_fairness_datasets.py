@@ -161,6 +161,6 @@ def test_group_packed_into_data_sample(digits_root):
 def test_sample_without_group_names_the_dataset(digits_root):
     from mmkd_plus.datasets import DigitsCIFAR
     plain = DigitsCIFAR(data_root=digits_root, split='test')
-    with pytest.raises(KeyError, match='DigitsCIFAR: sample 0 has no '
+    with pytest.raises(ValueError, match='DigitsCIFAR: sample 0 has no '
                        'sensitive group label'):
         read_groups(plain)

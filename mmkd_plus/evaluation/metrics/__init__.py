@@ -1,0 +1,4 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+from .fairness_metric import FairnessMetric, group_class_accuracy
+
+__all__ = ['FairnessMetric', 'group_class_accuracy']
