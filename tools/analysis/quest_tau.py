@@ -12,10 +12,12 @@ checkpoint this tool
 
 1. extracts the teacher's vectors at the distilled layer (pooled by the
    loss's ``downscale``) over ``--num-images`` training images, with the
-   test pipeline, through :class:`QuESTVocabularyHook`'s own code;
-2. loads the vocabulary from ``--vocab-file`` (as the hook's
-   ``vocab_file``), or clusters the vectors with the hook's k-means
-   settings (:func:`mmkd_plus.ops.kmeans.kmeans`);
+   test pipeline, as the vocabulary hook does
+   (:class:`mmkd_plus.engine.TeacherFeatureExtractor`, a seeded sample of
+   at most the hook's k-means budget);
+2. loads the vocabulary from ``--vocab-file`` (the loss's
+   ``load_vocabulary``, as the hook's ``vocab_file``), or builds it with
+   the hook's k-means settings (the loss's ``build_vocabulary``);
 3. prints :func:`mmkd_plus.ops.quest.closest_word_probability` over a
    range of tau and the tau reaching ``--target``
    (:func:`mmkd_plus.ops.quest.tau_for_closest_word_probability`).
@@ -41,14 +43,10 @@ import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import MODELS, DefaultScope  # noqa: E402
 
-from mmkd_plus.engine.hooks import QuESTVocabularyHook  # noqa: E402
+from mmkd_plus.engine import (  # noqa: E402
+    TeacherFeatureExtractor, find_quest_loss, vocabulary_dataloader)
 from mmkd_plus.ops.quest import (  # noqa: E402
     closest_word_probability, tau_for_closest_word_probability)
-
-#: The hook's keys that this tool passes on to it.
-_HOOK_KEYS = ('loss_name', 'recorder', 'num_images', 'batch_size', 'num_words',
-              'niter', 'seed', 'max_points_per_centroid', 'backend',
-              'vocab_file')
 
 
 def parse_args(argv=None):
@@ -139,22 +137,28 @@ def build_teacher_features(cfg: Config,
         device (str): Device of the teacher pass.
 
     Returns:
-        tuple: ``(hook, loss, feats, num_images)``: the hook instance, the
-        QuESTLoss, the ``(N, C_T)`` CPU vectors and the number of images.
+        tuple: ``(loss, feats, num_seen, num_images)``: the QuESTLoss, the
+        ``(N, C_T)`` CPU vectors (a seeded sample of at most the hook's
+        k-means budget), the number of vectors seen and of images read.
     """
     model_cfg = cfg.model.copy()
     model_cfg.teacher_ckpt = checkpoint
     if cfg.get('data_preprocessor') is not None:
         # as mmengine's Runner does
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
-    hook = QuESTVocabularyHook(**{
-        k: v
-        for k, v in hook_cfg.items() if k in _HOOK_KEYS
-    })
+    loss_name = hook_cfg.get('loss_name', 'loss_quest')
+    seed = hook_cfg.get('seed', 0)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         model = MODELS.build(model_cfg).to(device)
-        loss, feats, num_images, _ = hook.extract_features(cfg, model)
-    return hook, loss, feats, num_images
+        loss = find_quest_loss(model, loss_name, hook_cfg.get('num_words'))
+        loader = hook_cfg.get('dataloader') or vocabulary_dataloader(
+            cfg, hook_cfg.get('batch_size', 64))
+        extractor = TeacherFeatureExtractor(model, loss, loss_name, loader,
+                                            hook_cfg.get('recorder'),
+                                            hook_cfg.get('num_images'), seed)
+        budget = hook_cfg.get('max_points_per_centroid', 256) * loss.num_words
+        feats, seen = extractor.extract(math.ceil(budget), seed)
+    return loss, feats, seen, extractor.num_images
 
 
 def default_taus(tau_target: float, tau_config: float) -> list:
@@ -175,18 +179,24 @@ def main(argv=None) -> dict:
     if args.num_words is not None:
         _set_num_words(cfg, loss_name, args.num_words)
         hook_cfg.pop('num_words', None)
-    hook_cfg['vocab_file'] = args.vocab_file
 
-    hook, loss, feats, num_images = build_teacher_features(
+    loss, feats, num_seen, num_images = build_teacher_features(
         cfg, args.checkpoint, hook_cfg, args.device)
     if feats.shape[0] == 0:
         raise ValueError('No teacher vectors were extracted.')
     if args.vocab_file is not None:
-        vocab = hook.load_vocab_file(loss)
+        loss.load_vocabulary(args.vocab_file)
         source = args.vocab_file
     else:
-        vocab, stats = hook.cluster(feats, loss)
+        stats = loss.build_vocabulary(
+            feats,
+            niter=hook_cfg.get('niter', 20),
+            seed=hook_cfg.get('seed', 0),
+            max_points_per_centroid=hook_cfg.get('max_points_per_centroid',
+                                                 256),
+            backend=hook_cfg.get('backend', 'auto'))
         source = f"k-means ({stats['backend']}, {stats['points']} points)"
+    vocab = loss.vocab.to(feats.device)
 
     tau_target = tau_for_closest_word_probability(feats, vocab, args.target)
     taus = args.taus or default_taus(tau_target, loss.tau)
@@ -197,8 +207,6 @@ def main(argv=None) -> dict:
         for tau in taus
     ]
 
-    # the hook may keep a seeded sample of what it extracted (_seen)
-    num_seen = int(getattr(hook, '_seen', feats.shape[0]))
     print(f'QuEST {loss_name}: K={loss.num_words}, '
           f'C_T={loss.feat_channels}, downscale={loss.downscale}; '
           f'{feats.shape[0]} teacher vectors (of {num_seen}) from '

@@ -10,16 +10,18 @@ from mmengine.logging import MessageHub
 from mmkd_plus.ops.quest import quest_kl, soft_assign
 from mmkd_plus.registry import MODELS
 from .flag_buffer import flag_buffer, upgrade_bool_flags
+from .quest_vocabulary import QuESTVocabularyMixin
 
 __all__ = ['QuESTLoss']
 
 #: MessageHub key of the word-agreement diagnostic (logged as
-#: ``quest_word_agreement`` by the LoggerHook).
+#: ``quest_word_agreement`` by the LoggerHook); a loss named by its hook
+#: logs under ``AGREEMENT_KEY + '_' + loss_name``.
 AGREEMENT_KEY = 'train/quest_word_agreement'
 
 
 @MODELS.register_module()
-class QuESTLoss(nn.Module):
+class QuESTLoss(QuESTVocabularyMixin, nn.Module):
     """QuEST: KL between the teacher's and the student's word assignments.
 
     "QuEST: Quantized embedding space for transferring knowledge" (Jain et
@@ -34,13 +36,17 @@ class QuESTLoss(nn.Module):
 
     The vocabulary is the buffer ``vocab`` (K x C_T) with the flag
     ``vocab_ready``: both are saved in checkpoints, so ``--resume`` and
-    ``load_from`` restore them. :class:`QuESTVocabularyHook` builds it
-    (k-means on the teacher's features) or loads it from a file before
-    training; :meth:`set_vocabulary` installs one by hand.
+    ``load_from`` restore them. The loss owns its vocabulary API
+    (:class:`QuESTVocabularyMixin`): :meth:`build_vocabulary` (k-means on
+    teacher vectors), :meth:`load_vocabulary`, :meth:`save_vocabulary`,
+    :meth:`broadcast_vocabulary` (DDP) and :meth:`set_vocabulary`;
+    :class:`QuESTVocabularyHook` calls them before training.
 
     The fraction of positions where ``argmax p_S == argmax p_T`` is
-    published to the MessageHub as ``train/quest_word_agreement`` (the
-    authors' ``Accur_vword``).
+    published to the MessageHub under ``agreement_key`` (the authors'
+    ``Accur_vword``): ``train/quest_word_agreement``, which the hook makes
+    ``train/quest_word_agreement_<loss_name>`` so that several QuEST losses
+    (e.g. one per level) each log their own.
 
     Args:
         feat_channels (int): Teacher channels C_T at the distilled layer.
@@ -88,6 +94,7 @@ class QuESTLoss(nn.Module):
         self.tau = float(tau)
         self.downscale = int(downscale)
         self.loss_weight = loss_weight
+        self.agreement_key = AGREEMENT_KEY
         self.register_buffer('vocab',
                              torch.zeros(self.num_words, self.feat_channels))
         # uint8, not bool: gloo (torch 1.13) cannot broadcast bool buffers
@@ -183,5 +190,5 @@ class QuESTLoss(nn.Module):
         with torch.no_grad():
             agree = (log_p_s.argmax(dim=1) == p_t.argmax(dim=1)).float()
             MessageHub.get_current_instance().update_scalar(
-                AGREEMENT_KEY, float(agree.mean()))
+                self.agreement_key, float(agree.mean()))
         return self.loss_weight * loss

@@ -10,11 +10,11 @@ import torch
 from kd_test_utils import REPO, load_short_cfg
 from mmengine.runner import Runner
 
-import mmkd_plus.engine.hooks.quest_vocabulary_hook as hook_module
+import mmkd_plus.models.losses.quest_vocabulary as vocab_module
 from mmkd_plus.engine.hooks.quest_vocabulary_hook import QuESTVocabularyHook
 from mmkd_plus.models.architectures.connectors.quest_connector import \
     QuESTConnector  # noqa: F401 (registers it)
-from mmkd_plus.models.losses.quest_loss import QuESTLoss
+from mmkd_plus.models.losses.quest_loss import AGREEMENT_KEY, QuESTLoss
 
 QUEST_DIGITS = osp.join(REPO, 'configs', 'quest',
                         'quest_layer3_resnet20_resnet8_1xb64_digits.py')
@@ -39,18 +39,21 @@ def _mock_runner(loss):
 
 
 def test_skips_when_the_vocabulary_is_there(monkeypatch):
-    monkeypatch.setattr(hook_module, 'kmeans', _no_kmeans)
+    monkeypatch.setattr(vocab_module, 'kmeans', _no_kmeans)
     loss = QuESTLoss(num_words=3, feat_channels=2)
     loss.set_vocabulary(torch.ones(3, 2))
     runner = _mock_runner(loss)
+    assert loss.agreement_key == AGREEMENT_KEY
     QuESTVocabularyHook().before_train(runner)
     message = runner.logger.info.call_args[0][0]
     assert 'skip' in message
     torch.testing.assert_close(loss.vocab, torch.ones(3, 2))
+    # the loss logs its word agreement under its own name, even on resume
+    assert loss.agreement_key == 'train/quest_word_agreement_loss_quest'
 
 
 def test_vocab_file_loads_and_checks_width(tmp_path, monkeypatch):
-    monkeypatch.setattr(hook_module, 'kmeans', _no_kmeans)
+    monkeypatch.setattr(vocab_module, 'kmeans', _no_kmeans)
     good, bad = str(tmp_path / 'good.pth'), str(tmp_path / 'bad.pth')
     torch.save(dict(vocab=torch.arange(6.).view(3, 2)), good)
     torch.save(torch.zeros(3, 5), bad)
@@ -65,6 +68,27 @@ def test_vocab_file_loads_and_checks_width(tmp_path, monkeypatch):
     with pytest.raises(FileNotFoundError, match='vocab_file'):
         QuESTVocabularyHook(vocab_file=str(tmp_path / 'none.pth')) \
             .before_train(_mock_runner(loss))
+
+
+def test_each_loss_logs_its_word_agreement_under_its_own_key():
+    """Two levels (the transfer config): two keys, not one shared."""
+    from mmengine.logging import MessageHub
+    names = ('loss_quest_layer3', 'loss_quest_layer4')
+    losses = {name: QuESTLoss(num_words=2, feat_channels=1) for name in names}
+    runner = Mock(model=SimpleNamespace(distiller=SimpleNamespace(
+        distill_losses=losses)))
+    for name, loss in losses.items():
+        loss.set_vocabulary(torch.tensor([[0.], [1.]]))
+        QuESTVocabularyHook(loss_name=name).before_train(runner)
+    t_map = torch.tensor([0., 1.]).view(1, 1, 1, 2)  # words 0 and 1
+    right = torch.tensor([[5., 0.], [0., 5.]]).t().reshape(1, 2, 1, 2)
+    losses['loss_quest_layer3'](right, t_map)
+    losses['loss_quest_layer4'](right.flip(1), t_map)  # both wrong
+    hub = MessageHub.get_current_instance()
+    assert hub.get_scalar(
+        f'{AGREEMENT_KEY}_loss_quest_layer3').current() == 1.0
+    assert hub.get_scalar(
+        f'{AGREEMENT_KEY}_loss_quest_layer4').current() == 0.0
 
 
 def test_config_errors():
@@ -135,7 +159,7 @@ def test_builds_saves_and_resume_does_not_rebuild(digits_root,
     torch.testing.assert_close(state[VOCAB_KEY], saved['vocab'])
 
     # resume to a second epoch: the vocabulary comes from the checkpoint
-    monkeypatch.setattr(hook_module, 'kmeans', _no_kmeans)
+    monkeypatch.setattr(vocab_module, 'kmeans', _no_kmeans)
     cfg = _cfg(digits_root, digits_teacher_ckpt, work, max_epochs=2)
     cfg.resume = True
     runner = Runner.from_cfg(cfg)
@@ -179,23 +203,27 @@ def test_build_errors_name_the_keys(digits_root, digits_teacher_ckpt,
         runner.call_hook('before_train')
 
 
-def test_reservoir_keeps_a_bounded_seeded_uniform_sample():
-    from mmkd_plus.engine.hooks.quest_vocabulary_hook import _ReservoirSampler
-    stream = torch.arange(1000, dtype=torch.float32).reshape(-1, 1)
-
-    def sample(seed, capacity=100):
-        s = _ReservoirSampler(capacity, seed)
-        for chunk in stream.split(37):
-            s.add(chunk)
-        assert s.seen == 1000
-        return s.kept
-
-    a, b, c = sample(0), sample(0), sample(1)
-    assert a.shape == (100, 1)
-    assert torch.equal(a, b) and not torch.equal(a, c)
-    values = a.flatten().long()
-    assert len(set(values.tolist())) == 100  # distinct rows of the stream
-    # uniform over the stream, not biased to early or late chunks
-    assert 300 < values.float().mean() < 700
-    everything = sample(0, capacity=5000)
-    assert torch.equal(everything, stream)
+@pytest.mark.slow
+def test_explicit_dataloader_entry(digits_root, digits_teacher_ckpt,
+                                   tmp_path):
+    """The hook key `dataloader` replaces the default (train set, test
+    pipeline): here the first 16 test images."""
+    work = str(tmp_path / 'explicit')
+    loader = dict(
+        batch_size=8,
+        num_workers=0,
+        dataset=dict(
+            _scope_='mmpretrain',
+            type='DigitsCIFAR',
+            data_root=digits_root,
+            split='test',
+            indices=16,
+            pipeline=[dict(type='PackInputs')]),
+        sampler=dict(type='DefaultSampler', shuffle=False))
+    cfg = _cfg(digits_root, digits_teacher_ckpt, work, dataloader=loader)
+    runner = Runner.from_cfg(cfg)
+    runner.call_hook('before_train')
+    assert _loss_of(runner).is_ready
+    log = _log_text(work)
+    assert 'teacher features of 16 of 16 images' in log
+    assert 'from 1024 vectors' in log  # 16 images x 8 x 8 positions
