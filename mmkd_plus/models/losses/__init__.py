@@ -2,6 +2,7 @@
 from .cc_loss import CCLoss
 from .factor_transfer_loss import FactorTransferLoss
 from .fsp_loss import FSPLoss
+from .mfd_loss import MFDLoss
 from .nst_loss import NSTLoss
 from .pkt_loss import PKTLoss
 from .quest_loss import QuESTLoss
@@ -13,5 +14,5 @@ from .wcord_loss import WCoRDLoss
 __all__ = [
     'FactorTransferLoss', 'QuESTLoss', 'CCLoss', 'FSPLoss', 'NSTLoss',
     'PKTLoss', 'SPLoss', 'SyncCRDLoss', 'VIDLoss',
-    'WCoRDLoss'
+    'WCoRDLoss', 'MFDLoss'
 ]
