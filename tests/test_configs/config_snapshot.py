@@ -3,7 +3,7 @@
 
 :func:`resolve` loads a config, builds its model (no teacher checkpoint is
 read) and returns what decides a run: the built networks (parameter count
-and a hash of every parameter and buffer name and shape), the loss weight
+and a hash of every parameter and buffer name and shape; dtypes are left out, so a flag stored as uint8 instead of bool is no change), the loss weight
 of each classifier's cross-entropy, the distiller's recorders, connectors,
 losses and forward mappings as configured, the teacher checkpoint, and
 every other top-level key (optimizer, schedule, dataloaders, hooks, ...)
@@ -57,7 +57,7 @@ def network_facts(net: torch.nn.Module,
     for name, tensor in net.state_dict().items():
         for old, new in renames.items():
             name = name.replace(old, new)
-        rows.append(f'{name}:{tuple(tensor.shape)}:{tensor.dtype}')
+        rows.append(f'{name}:{tuple(tensor.shape)}')
     facts = dict(
         type=type(net).__name__,
         params=sum(p.numel() for p in net.parameters()),

@@ -1,12 +1,5 @@
 # resnet32x4: CIFAR-style ResNet (depth 32, widths (32, 64, 128, 256)), 100 classes.
+_base_ = ['./_cifar_classifier.py']
 model = dict(
-    type='ImageClassifier',
-    backbone=dict(
-        type='CIFARResNet', depth=32, widths=(32, 64, 128, 256), out_indices=(2, )),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=100,
-        in_channels=256,
-        loss=dict(type='CrossEntropyLoss'),
-        topk=(1, 5)))
+    backbone=dict(type='CIFARResNet', depth=32, widths=(32, 64, 128, 256), out_indices=(2,)),
+    head=dict(in_channels=256))

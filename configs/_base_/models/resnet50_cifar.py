@@ -1,13 +1,6 @@
 # ResNet50: ImageNet-style bottleneck ResNet-50 on 32x32 inputs (3x3 stem,
 # no max-pool; RepDistiller's ResNet50), 100 classes.
+_base_ = ['./_cifar_classifier.py']
 model = dict(
-    type='ImageClassifier',
-    backbone=dict(
-        type='CIFARBottleneckResNet', depth=50, out_indices=(3, )),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=100,
-        in_channels=2048,
-        loss=dict(type='CrossEntropyLoss'),
-        topk=(1, 5)))
+    backbone=dict(type='CIFARBottleneckResNet', depth=50, out_indices=(3,)),
+    head=dict(in_channels=2048))

@@ -1,13 +1,6 @@
 # ShuffleNetV2: CIFAR ShuffleNetV2, net size 1 (RepDistiller's ShuffleV2),
 # 100 classes.
+_base_ = ['./_cifar_classifier.py']
 model = dict(
-    type='ImageClassifier',
-    backbone=dict(
-        type='CIFARShuffleNetV2', net_size=1, out_indices=(3, )),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=100,
-        in_channels=1024,
-        loss=dict(type='CrossEntropyLoss'),
-        topk=(1, 5)))
+    backbone=dict(type='CIFARShuffleNetV2', net_size=1, out_indices=(3,)),
+    head=dict(in_channels=1024))

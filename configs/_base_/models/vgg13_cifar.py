@@ -1,13 +1,6 @@
 # vgg13: CIFAR VGG-13 with batch norm (RepDistiller's vgg13_bn), 100
 # classes.
+_base_ = ['./_cifar_classifier.py']
 model = dict(
-    type='ImageClassifier',
-    backbone=dict(
-        type='CIFARVGG', depth=13, out_indices=(4, )),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=100,
-        in_channels=512,
-        loss=dict(type='CrossEntropyLoss'),
-        topk=(1, 5)))
+    backbone=dict(type='CIFARVGG', depth=13, out_indices=(4,)),
+    head=dict(in_channels=512))

@@ -1,12 +1,5 @@
 # WRN-16-2: CIFAR Wide ResNet (depth 16, widen factor 2), 100 classes.
+_base_ = ['./_cifar_classifier.py']
 model = dict(
-    type='ImageClassifier',
-    backbone=dict(
-        type='CIFARWideResNet', depth=16, widen_factor=2, out_indices=(2, )),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=100,
-        in_channels=128,
-        loss=dict(type='CrossEntropyLoss'),
-        topk=(1, 5)))
+    backbone=dict(type='CIFARWideResNet', depth=16, widen_factor=2, out_indices=(2,)),
+    head=dict(in_channels=128))

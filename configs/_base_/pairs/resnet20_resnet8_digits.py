@@ -64,4 +64,5 @@ preact = dict(
 # channels of the recorded outputs, (student, teacher)
 channels = dict(feat=(64, 64),
                 hint=(32, 32),
+                last=(64, 64),
                 stages=((16, 32, 64), (16, 32, 64)))

@@ -62,4 +62,5 @@ preact = dict(
 # channels of the recorded outputs, (student, teacher)
 channels = dict(feat=(256, 256),
                 hint=(128, 128),
+                last=(256, 256),
                 stages=((64, 128, 256), (64, 128, 256)))

@@ -62,4 +62,5 @@ preact = dict(
 # channels of the recorded outputs, (student, teacher)
 channels = dict(feat=(128, 128),
                 hint=(64, 64),
+                last=(128, 128),
                 stages=((32, 64, 128), (32, 64, 128)))

@@ -1,6 +1,2 @@
-_base_ = [
-    './_base_ab_init.py',
-    '../../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
-    '../../_base_/settings/cifar100_bs64_30e_init.py'
-]
+_base_ = ['./_base_ab_init.py', '../../_base_/pairs/resnet32x4_resnet8x4_cifar100.py', '../../_base_/settings/cifar100_bs64_30e_init.py']
 model = dict(**_base_.pair, distiller=_base_.preact)

@@ -1,7 +1,3 @@
-_base_ = [
-    './_base_ab.py',
-    '../../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
-    '../../_base_/settings/cifar100_bs64_240e.py'
-]
+_base_ = ['./_base_ab.py', '../../_base_/pairs/resnet32x4_resnet8x4_cifar100.py', '../../_base_/settings/cifar100_bs64_240e.py']
 model = dict(**_base_.pair, distiller=_base_.preact)
 load_from = 'work_dirs/ab_preact_resnet32x4_resnet8x4_1xb64_cifar100_init/epoch_30.pth'

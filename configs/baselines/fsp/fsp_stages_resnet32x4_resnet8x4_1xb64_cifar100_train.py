@@ -1,12 +1,4 @@
-_base_ = [
-    './_base_fsp.py',
-    '../../_base_/pairs/resnet32x4_resnet8x4_cifar100.py',
-    '../../_base_/settings/cifar100_bs64_240e.py'
-]
-model = dict(**_base_.pair,
-    distiller=dict(
-        student_recorders=dict(**_base_.stem.student_recorders,
-                               **_base_.stages.student_recorders),
-        teacher_recorders=dict(**_base_.stem.teacher_recorders,
-                               **_base_.stages.teacher_recorders)))
+_base_ = ['./_base_fsp.py', '../../_base_/pairs/resnet32x4_resnet8x4_cifar100.py', '../../_base_/settings/cifar100_bs64_240e.py']
+model = dict(**_base_.pair, distiller={  # the stem, then the stages
+    side: dict(**_base_.stem[side], **_base_.stages[side]) for side in _base_.stem})
 load_from = 'work_dirs/fsp_stages_resnet32x4_resnet8x4_1xb64_cifar100_init/epoch_30.pth'
