@@ -38,6 +38,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import MODELS, DefaultScope  # noqa: E402
 from mmengine.runner import Runner, load_checkpoint  # noqa: E402
 
+from mmkd_plus.engine import find_quest_loss  # noqa: E402
 from mmkd_plus.ops.quest import soft_assign  # noqa: E402
 
 
@@ -153,7 +154,7 @@ def main(argv=None) -> dict:
         model = MODELS.build(model_cfg)
         load_checkpoint(model, args.checkpoint, map_location='cpu')
         model.to(args.device).eval()
-        loss = model.distiller.distill_losses[args.loss_name]
+        loss = find_quest_loss(model, args.loss_name)
         if not loss.is_ready:
             raise RuntimeError(f'{args.checkpoint} holds no vocabulary for '
                                f'{args.loss_name} (vocab_ready is False).')

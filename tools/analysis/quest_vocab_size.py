@@ -1,23 +1,31 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 # isort:skip_file  (mmkd_plus must be imported before OpenMMLab)
-"""QuEST's student accuracy versus the vocabulary size K, on the digits.
+"""QuEST's student accuracy versus the vocabulary size K.
 
-The analogue of the QuEST supplement's Figure 1 (error vs K on CIFAR-10,
-WRN-40-1 -> WRN-16-1, with the student trained without distillation as a
-horizontal line) on the bundled digits: for every K of ``--num-words`` it
-trains the digits QuEST config (resnet20 -> resnet8, layer3) with K words
-(the loss, its connector and the vocabulary hook), evaluates the student,
-and writes a markdown table and a PNG plot of the top-1 error versus K.
+The QuEST supplement's Figure 1 (error vs K on CIFAR-10, WRN-40-1 ->
+WRN-16-1, with the student trained without distillation as a horizontal
+line): for every K of ``--num-words`` it trains a QuEST config (by default
+the bundled digits one, resnet20 -> resnet8, layer3) with K words (the
+loss, its connector and the vocabulary hook), evaluates the student, and
+writes a markdown table and a PNG plot of the top-1 error versus K. With
+``--baseline`` it also trains the config's own student alone (its
+``model.architecture`` with the same data and schedule, no teacher).
 
     python tools/analysis/quest_vocab_size.py \\
         --teacher-ckpt work_dirs/resnet20_1xb64_digits/epoch_30.pth \\
-        [--num-words 16 32 64 128 256] [--epochs 30] [--baseline] \\
-        [--work-dir work_dirs/quest_vocab_size]
+        [--config CONFIG] [--num-words 16 32 64 128 256] [--epochs 30] \\
+        [--baseline] [--work-dir work_dirs/quest_vocab_size]
 
-Every run has the same seed; on 2 CPU cores a 30-epoch run takes a few
-minutes. ``--num-train`` and ``--num-images`` shrink a run for testing.
+    # the supplement's study
+    python tools/analysis/quest_vocab_size.py --baseline \\
+        --config configs/quest/quest_block3_wrn_40_1_wrn_16_1_1xb128_cifar10.py \\
+        --num-words 64 256 1024 4096 8192
+
+Every run has the same seed; on 2 CPU cores a 30-epoch digits run takes a
+few minutes. ``--num-train`` and ``--num-images`` shrink a run for testing.
 """
 import argparse
+import copy
 import json
 import os
 import os.path as osp
@@ -35,21 +43,23 @@ from mmengine.runner import Runner  # noqa: E402
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 QUEST_DIGITS = osp.join(REPO, 'configs', 'quest',
                         'quest_layer3_resnet20_resnet8_1xb64_digits.py')
-STUDENT_DIGITS = osp.join(REPO, 'configs', 'teachers',
-                          'resnet8_1xb64_digits.py')
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(
-        description='QuEST student accuracy versus K on the digits')
+        description='QuEST student accuracy versus K')
     parser.add_argument(
-        '--config', default=QUEST_DIGITS, help='the digits QuEST config')
+        '--config',
+        default=QUEST_DIGITS,
+        help='a QuEST config (default: the digits one)')
     parser.add_argument(
         '--teacher-ckpt',
         default=None,
         help="teacher checkpoint (default: the config's model.teacher_ckpt)")
     parser.add_argument(
-        '--data-root', default=None, help='digits data root override')
+        '--data-root',
+        default=None,
+        help='data root override (all three dataloaders)')
     parser.add_argument(
         '--num-words',
         type=int,
@@ -147,9 +157,39 @@ def run_quest(args, num_words: int) -> float:
     return _run(cfg)
 
 
+def student_config(cfg: Config) -> Config:
+    """The config's own student without distillation.
+
+    Its ``model.architecture`` (with the model's ``data_preprocessor`` if it
+    has one) becomes the model; the data, schedule, optimizer and runtime
+    stay; the QuEST vocabulary hooks, the distillation validation and test
+    loops and ``find_unused_parameters`` go.
+
+    Args:
+        cfg (Config): A distillation config.
+
+    Returns:
+        Config: A new config that trains the student alone.
+    """
+    cfg = copy.deepcopy(cfg)
+    student = cfg.model.architecture
+    if cfg.model.get('data_preprocessor') is not None:
+        student.setdefault('data_preprocessor', cfg.model.data_preprocessor)
+    cfg.model = student
+    cfg.pop('find_unused_parameters', None)
+    cfg.custom_hooks = [
+        hook for hook in cfg.get('custom_hooks', [])
+        if not str(hook.get('type', '')).endswith('QuESTVocabularyHook')
+    ]
+    for key in ('val_cfg', 'test_cfg'):
+        if 'Distill' in str((cfg.get(key) or {}).get('type', '')):
+            cfg[key] = dict()
+    return cfg
+
+
 def run_baseline(args) -> float:
-    """Train the vanilla student (no distillation); its top-1."""
-    cfg = Config.fromfile(STUDENT_DIGITS)
+    """Train the config's student alone (no distillation); its top-1."""
+    cfg = student_config(Config.fromfile(args.config))
     _shorten(cfg, args, osp.join(args.work_dir, 'baseline'))
     return _run(cfg)
 
@@ -186,7 +226,7 @@ def write_outputs(rows: list, baseline, work_dir: str) -> None:
     ax.set_xticklabels([str(k) for k in ks])
     ax.set_xlabel('vocabulary size K')
     ax.set_ylabel('top-1 error (%)')
-    ax.set_title('QuEST on the digits: error vs K')
+    ax.set_title('QuEST: student error vs K')
     ax.legend()
     fig.tight_layout()
     fig.savefig(osp.join(work_dir, 'quest_vocab_size.png'), dpi=120)
