@@ -8,7 +8,9 @@ mmpretrain's, where ``ImageClassifier`` and the data pipeline look for them.
 import importlib
 
 import pytest
+from mmpretrain.registry import DATA_SAMPLERS as PRETRAIN_DATA_SAMPLERS
 from mmpretrain.registry import DATASETS as PRETRAIN_DATASETS
+from mmpretrain.registry import METRICS as PRETRAIN_METRICS
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmpretrain.registry import TRANSFORMS as PRETRAIN_TRANSFORMS
 from mmrazor.registry import HOOKS as RAZOR_HOOKS
@@ -23,6 +25,9 @@ WHERE = [
     ('mmkd_plus.models.architectures.backbones', PRETRAIN_MODELS),
     ('mmkd_plus.engine.hooks', RAZOR_HOOKS),
     ('mmkd_plus.datasets.transforms', PRETRAIN_TRANSFORMS),
+    ('mmkd_plus.models.architectures.heads', PRETRAIN_MODELS),
+    ('mmkd_plus.datasets.samplers', PRETRAIN_DATA_SAMPLERS),
+    ('mmkd_plus.evaluation.metrics', PRETRAIN_METRICS),
 ]
 
 

@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+from .cifar_net import CIFARNet
 from .mobilenetv2_cifar import CIFARMobileNetV2
 from .resnet50_cifar import CIFARBottleneckResNet
 from .resnet_cifar import CIFARResNet
@@ -8,5 +9,5 @@ from .wrn_cifar import CIFARWideResNet
 
 __all__ = [
     'CIFARResNet', 'CIFARBottleneckResNet', 'CIFARWideResNet', 'CIFARVGG',
-    'CIFARMobileNetV2', 'CIFARShuffleNetV1', 'CIFARShuffleNetV2'
+    'CIFARMobileNetV2', 'CIFARShuffleNetV1', 'CIFARShuffleNetV2', 'CIFARNet'
 ]
