@@ -5,24 +5,31 @@
     python tools/test.py CONFIG CHECKPOINT [--work-dir DIR]
         [--out results.pkl] [--cfg-options k=v ...] [--launcher ...]
 
-A distillation config evaluates the student (and, through MMRazor's
-SingleTeacherDistillValLoop, the teacher); a plain classifier config
-evaluates a checkpoint converted by
-tools/model_converters/convert_kd_ckpt_to_student.py.
+A distillation config evaluates the student and then the teacher held in
+the same checkpoint (its metrics prefixed ``teacher.``, as in the
+validation during training); a plain classifier config evaluates a
+checkpoint converted by tools/model_converters/convert_kd_ckpt_to_student.py.
 """
 import argparse
 import json
 import os
 import os.path as osp
 import sys
+from typing import Dict
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
 import mmkd_plus  # noqa: E402,F401
 from mmengine.config import Config, DictAction  # noqa: E402
+import torch  # noqa: E402
 from mmengine.dist import is_main_process  # noqa: E402
+from mmengine.logging import print_log  # noqa: E402
+from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
+
+from mmkd_plus.checks import (call_explained,  # noqa: E402
+                              check_checkpoint_file, merge_cfg_options)
 
 
 def parse_args(argv=None):
@@ -48,14 +55,44 @@ def parse_args(argv=None):
     return args
 
 
+@torch.no_grad()
+def evaluate_teacher(runner) -> Dict[str, float]:
+    """The teacher's metrics on the test set (``teacher.`` + metric name),
+    or ``{}`` when the model has no teacher."""
+    model = runner.model
+    if is_model_wrapper(model):
+        model = model.module
+    teacher = getattr(model, 'teacher', None)
+    if teacher is None:
+        return {}
+    # as MMRazor's SingleTeacherDistillValLoop: the algorithm's preprocessor
+    teacher.data_preprocessor = model.data_preprocessor
+    teacher.eval()
+    loop = runner.test_loop
+    for data_batch in loop.dataloader:
+        outputs = teacher.val_step(data_batch)
+        loop.evaluator.process(data_samples=outputs, data_batch=data_batch)
+    metrics = loop.evaluator.evaluate(len(loop.dataloader.dataset))
+    metrics = {f'teacher.{k}': v for k, v in metrics.items()}
+    print_log(
+        'Teacher: ' + '  '.join(f'{k}: {float(v):.4f}'
+                                for k, v in metrics.items()),
+        logger='current')
+    return metrics
+
+
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint {args.checkpoint!r} not found')
+        raise FileNotFoundError(
+            f'checkpoint {osp.abspath(args.checkpoint)!r} not found (the '
+            'CHECKPOINT argument of tools/test.py)')
+    check_checkpoint_file(args.checkpoint, 'CHECKPOINT',
+                          'Evaluate another checkpoint of the run.')
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    # data_root=X reaches every dataloader (see mmkd_plus.checks)
+    merge_cfg_options(cfg, args.cfg_options)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir', None) is None:
@@ -66,11 +103,11 @@ def main(argv=None):
     # distillation checkpoint holds the teacher's weights
     if cfg.model.get('teacher_ckpt'):
         cfg.model.teacher_ckpt = None
-    if 'runner_type' in cfg:
-        runner = RUNNERS.build(cfg)
-    else:
-        runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
+    runner = call_explained(
+        lambda: RUNNERS.build(cfg)
+        if 'runner_type' in cfg else Runner.from_cfg(cfg), cfg)
+    metrics = dict(call_explained(runner.test, cfg))
+    metrics.update(evaluate_teacher(runner))
     if args.out and is_main_process():
         with open(args.out, 'w') as f:
             json.dump({k: float(v) for k, v in metrics.items()}, f, indent=1)

@@ -23,6 +23,10 @@ from mmengine.logging import print_log  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from mmkd_plus.checks import (call_explained,  # noqa: E402
+                              check_checkpoint_file, merge_cfg_options,
+                              other_checkpoints)
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description='Train a model')
@@ -67,8 +71,8 @@ def parse_args(argv=None):
 def merge_args(cfg, args):
     """Merge the command-line arguments into the config."""
     cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
+    # data_root=X reaches every dataloader (see mmkd_plus.checks)
+    merge_cfg_options(cfg, args.cfg_options)
     # work_dir priority: CLI > config file > ./work_dirs/<config name>
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
@@ -104,14 +108,76 @@ def merge_args(cfg, args):
     return cfg
 
 
+def _resume_fix(config: str, path: str) -> str:
+    others = other_checkpoints(path)
+    if others:
+        return ('Resume from the previous one: python tools/train.py '
+                f'{config} --resume {others[0]} (or delete the broken file '
+                'and use --resume alone).')
+    return 'Start the run again without --resume.'
+
+
+def check_resume(cfg, config: str) -> None:
+    """Check the checkpoint a resume will read, before the Runner does.
+
+    ``--resume PATH`` and ``--resume`` (the work dir's ``last_checkpoint``)
+    each fail with one message naming the file when it is missing, empty or
+    truncated, and offer the previous checkpoint. MMEngine's
+    ``last_checkpoint`` holds an absolute path: in a copied or moved work
+    dir it still names the original one, so when a checkpoint of the same
+    name is in this work dir, that one is resumed (and a warning says so).
+    """
+    if not cfg.get('resume'):
+        return
+    path, key = cfg.get('load_from'), '--resume'
+    if path is None:
+        last = osp.join(cfg.work_dir, 'last_checkpoint')
+        if not osp.isfile(last):
+            return  # nothing to resume: MMEngine starts and says so
+        with open(last) as f:
+            recorded = f.read().strip()
+        local = osp.join(cfg.work_dir, osp.basename(recorded))
+        same_dir = osp.abspath(osp.dirname(recorded)) == osp.abspath(
+            cfg.work_dir)
+        path = recorded
+        if not same_dir and osp.isfile(local):
+            print_log(
+                f'{last} names {recorded!r}, outside this work dir (it was '
+                f'copied or moved); resuming from {osp.abspath(local)!r} '
+                'instead.',
+                logger='current',
+                level=logging.WARNING)
+            path = local
+        cfg.load_from = path
+        key = f'--resume (the last checkpoint named in {osp.abspath(last)})'
+    if '://' in path:
+        return
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'{key}: checkpoint {osp.abspath(path)!r} does not exist. Give '
+            'an existing one: python tools/train.py '
+            f'{config} --resume PATH, or leave --resume out to start anew.')
+    check_checkpoint_file(path, key, _resume_fix(config, path))
+
+
+def build_runner(cfg):
+    """The Runner of ``cfg`` (``runner_type`` if the config names one)."""
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
-    if 'runner_type' in cfg:
-        runner = RUNNERS.build(cfg)
-    else:
-        runner = Runner.from_cfg(cfg)
-    runner.train()
+    check_resume(cfg, args.config)
+    if cfg.get('load_from') and not cfg.get('resume'):
+        check_checkpoint_file(cfg.load_from, 'load_from',
+                              'Point load_from at another checkpoint.')
+    # a misspelt `type` names its config key, whether it is built with the
+    # Runner (models, hooks) or when training starts (datasets, metrics)
+    runner = call_explained(build_runner, cfg, cfg)
+    call_explained(runner.train, cfg)
     return runner
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from mmpretrain.datasets import CIFAR10
 
 from mmkd_plus.registry import DATASETS
-from .cifar import _LocalMixin
+from .cifar import _LocalMixin, unreadable_pickle
 
 __all__ = ['DigitsCIFAR', 'write_digits_cifar', 'DIGITS_FOLDER']
 
@@ -52,17 +52,21 @@ def split_indices(labels: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
 def write_digits_cifar(data_root: str, overwrite: bool = False) -> str:
     """Write the digits to ``data_root/digits-cifar-py`` as CIFAR-10 files.
 
+    Files that exist and read are kept; a missing, empty or truncated one
+    makes it write them all again.
+
     Args:
         data_root (str): Folder to write into (created if needed).
-        overwrite (bool): Rewrite files that already exist.
+        overwrite (bool): Rewrite the files even if they read.
 
     Returns:
         str: The folder holding the files.
     """
     folder = osp.join(data_root, DIGITS_FOLDER)
     names = ('data_batch_1', 'test_batch', 'batches.meta')
-    if not overwrite and all(
-            osp.isfile(osp.join(folder, n)) for n in names):
+    paths = [osp.join(folder, n) for n in names]
+    if not overwrite and all(osp.isfile(p) for p in paths) and not any(
+            unreadable_pickle(p) for p in paths):
         return folder
     os.makedirs(folder, exist_ok=True)
     images, labels = _digits_images()
@@ -101,7 +105,8 @@ class DigitsCIFAR(_LocalMixin, CIFAR10):
     meta = {'filename': 'batches.meta', 'key': 'label_names', 'md5': None}
     METAINFO = {'classes': DIGITS_CLASSES}
     HOW_TO_GET = ('Create it with: python tools/dataset_converters/'
-                  'make_digits.py <data_root>')
+                  'make_digits.py <data_root> (it rewrites missing, empty '
+                  'or damaged files).')
 
 
 def main(argv: Optional[list] = None) -> None:

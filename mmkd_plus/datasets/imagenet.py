@@ -30,12 +30,20 @@ class LocalImageNet(ImageNet):
 
     def load_data_list(self) -> List[dict]:
         img_dir = self.data_prefix.get('img_path', '')
+        root = osp.abspath(self.data_root) if self.data_root else None
         if img_dir and not osp.isdir(img_dir):
             raise FileNotFoundError(
-                f'LocalImageNet: image folder {img_dir!r} not found (config '
-                f'keys: data_root={self.data_root!r}, data_prefix). {LAYOUT}')
+                f'LocalImageNet: image folder {osp.abspath(img_dir)!r} not '
+                f'found (config keys: data_root={root!r}, data_prefix). '
+                f'{LAYOUT}')
         if self.ann_file and not osp.isfile(self.ann_file):
             raise FileNotFoundError(
-                f'LocalImageNet: annotation file {self.ann_file!r} not found '
-                f'(config key: ann_file). {LAYOUT}')
+                f'LocalImageNet: annotation file '
+                f'{osp.abspath(self.ann_file)!r} not found (config keys: '
+                f'data_root={root!r}, ann_file). {LAYOUT}')
+        if self.ann_file and osp.getsize(self.ann_file) == 0:
+            raise RuntimeError(
+                f'LocalImageNet: annotation file '
+                f'{osp.abspath(self.ann_file)!r} is empty (config keys: '
+                f'data_root={root!r}, ann_file). {LAYOUT}')
         return super().load_data_list()

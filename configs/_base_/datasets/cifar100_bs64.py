@@ -2,6 +2,8 @@
 # 32 with 4-pixel (reflect) padding and horizontal flip; test: no transform.
 # Files: data/cifar100/cifar-100-python/{train,test,meta}
 dataset_type = 'LocalCIFAR100'
+# One top-level data_root, read by every loader: tools/train.py and
+# tools/test.py move them all with --cfg-options data_root=PATH.
 data_root = 'data/cifar100'
 data_preprocessor = dict(
     type='mmpretrain.ClsDataPreprocessor',

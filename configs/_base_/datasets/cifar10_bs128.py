@@ -2,6 +2,8 @@
 # 32 with 4-pixel (reflect) padding and horizontal flip; test: no transform.
 # Files: data/cifar10/cifar-10-batches-py/{data_batch_1..5,test_batch,batches.meta}
 dataset_type = 'LocalCIFAR10'
+# One top-level data_root, read by every loader: tools/train.py and
+# tools/test.py move them all with --cfg-options data_root=PATH.
 data_root = 'data/cifar10'
 data_preprocessor = dict(
     type='mmpretrain.ClsDataPreprocessor',

@@ -3,6 +3,8 @@
 # 1,438 train / 359 test images, 32x32x3, 10 classes. Random crop with
 # 4-pixel padding; no flip (digits are not mirror-symmetric).
 dataset_type = 'DigitsCIFAR'
+# One top-level data_root, read by every loader: tools/train.py and
+# tools/test.py move them all with --cfg-options data_root=PATH.
 data_root = 'data/digits'
 data_preprocessor = dict(
     type='mmpretrain.ClsDataPreprocessor',

@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+from .check_finite_loss_hook import CheckFiniteLossHook
 from .quest_vocabulary_hook import QuESTVocabularyHook
 
-__all__ = ['QuESTVocabularyHook']
+__all__ = ['CheckFiniteLossHook', 'QuESTVocabularyHook']

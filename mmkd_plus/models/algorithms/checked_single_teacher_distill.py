@@ -3,14 +3,19 @@
 import difflib
 import logging
 import os.path as osp
+import pickle
+import zipfile
 from typing import Dict, List, Optional, Union
 
 import torch
-from mmengine.logging import MessageHub, print_log
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import _load_checkpoint
 from mmrazor.models.algorithms import SingleTeacherDistill
 
+from mmkd_plus.checks import (CorruptCheckpointError, check_checkpoint_file,
+                              check_finite_losses, corrupt_checkpoint_message,
+                              explain_unknown_type)
 from mmkd_plus.registry import MODELS
 
 __all__ = ['CheckedSingleTeacherDistill', 'load_teacher_checkpoint']
@@ -19,10 +24,50 @@ __all__ = ['CheckedSingleTeacherDistill', 'load_teacher_checkpoint']
 _MODULE_RECORDERS = ('ModuleOutputs', 'ModuleInputs', 'ModuleOutputsRecorder',
                      'ModuleInputsRecorder')
 _PARAM_RECORDERS = ('Parameter', 'ParameterRecorder')
+_OUTPUT_RECORDERS = ('ModuleOutputs', 'ModuleOutputsRecorder')
 
 
 def _is_remote(path: str) -> bool:
     return '://' in path
+
+
+def _shape_mismatches(teacher: torch.nn.Module,
+                      state: Dict[str, torch.Tensor]) -> List[tuple]:
+    own = teacher.state_dict()
+    return [(k, tuple(v.shape), tuple(own[k].shape))
+            for k, v in state.items()
+            if k in own and hasattr(v, 'shape') and v.shape != own[k].shape]
+
+
+def _classes_hint(teacher: torch.nn.Module, mismatches: List[tuple]) -> str:
+    head = getattr(teacher, 'head', None)
+    num_classes = getattr(head, 'num_classes', None)
+    for name, ckpt_shape, model_shape in mismatches:
+        if name.startswith('head.') and name.endswith('.weight') and \
+                len(ckpt_shape) == 2 and num_classes == model_shape[0]:
+            return (f' The checkpoint classifies {ckpt_shape[0]} classes, '
+                    f'the teacher config {num_classes}: set '
+                    f'model.teacher.head.num_classes={ckpt_shape[0]} (and '
+                    'the student and data to match) or use a '
+                    f'{num_classes}-class teacher checkpoint.')
+    return (' Is it the checkpoint of this teacher config (its depth, '
+            'widths and number of classes)?')
+
+
+def _load_or_explain(path: str, key: str) -> dict:
+    fix = (f'Point {key} at another checkpoint of the teacher (e.g. '
+           f'--cfg-options {key}=PATH) or train the teacher again.')
+    check_checkpoint_file(path, key, fix)
+    try:
+        return _load_checkpoint(path, map_location='cpu')
+    except (RuntimeError, EOFError, pickle.UnpicklingError,
+            zipfile.BadZipFile) as err:
+        if _is_remote(path) or 'weights_only' in str(err):
+            raise
+        raise CorruptCheckpointError(
+            corrupt_checkpoint_message(path, key,
+                                       f'{type(err).__name__}: {err}',
+                                       fix)) from err
 
 
 def load_teacher_checkpoint(teacher: torch.nn.Module, path: str,
@@ -33,7 +78,11 @@ def load_teacher_checkpoint(teacher: torch.nn.Module, path: str,
     (``state_dict`` + ``meta``) and a distillation checkpoint of ours (whose
     student lives under ``architecture.``): the teacher must match every
     weight, so a wrong checkpoint fails here instead of distilling from a
-    half-random teacher.
+    half-random teacher. Each of these raises one error naming ``key``: a
+    missing file, a file that cannot be read (truncated or corrupt), a
+    distillation checkpoint, missing or unexpected weights, weights of
+    another shape (e.g. another number of classes) and weights that are not
+    finite (a teacher whose training diverged).
 
     Args:
         teacher (nn.Module): The teacher model.
@@ -42,10 +91,11 @@ def load_teacher_checkpoint(teacher: torch.nn.Module, path: str,
     """
     if not _is_remote(path) and not osp.isfile(path):
         raise FileNotFoundError(
-            f'{key}={path!r} does not exist. Train the teacher first (e.g. '
-            '`python tools/train.py configs/teachers/<teacher>.py`) or point '
-            f'{key} at its checkpoint, e.g. --cfg-options {key}=PATH.')
-    checkpoint = _load_checkpoint(path, map_location='cpu')
+            f'{key}={osp.abspath(path)!r} does not exist. Train the teacher '
+            'first (e.g. `python tools/train.py configs/teachers/'
+            f'<teacher>.py`) or point {key} at its checkpoint, e.g. '
+            f'--cfg-options {key}=PATH.')
+    checkpoint = _load_or_explain(path, key)
     state = checkpoint.get('state_dict', checkpoint)
     if any(k.startswith('architecture.') for k in state):
         raise ValueError(
@@ -62,6 +112,26 @@ def load_teacher_checkpoint(teacher: torch.nn.Module, path: str,
             f'{missing[:3]}), {len(unexpected)} unexpected keys (e.g. '
             f'{unexpected[:3]}). Is it the checkpoint of this teacher '
             'config?')
+    mismatches = _shape_mismatches(teacher, state)
+    if mismatches:
+        shown = '; '.join(f'{k}: checkpoint {c} vs model {m}'
+                          for k, c, m in mismatches[:3])
+        raise ValueError(
+            f'{key}={path!r} does not fit the teacher model '
+            f'(model.teacher): {len(mismatches)} weights differ in shape '
+            f'({shown}).' + _classes_hint(teacher, mismatches))
+    not_finite = [
+        k for k, v in state.items()
+        if torch.is_tensor(v) and v.is_floating_point()
+        and not bool(torch.isfinite(v).all())
+    ]
+    if not_finite:
+        raise ValueError(
+            f'{key}={path!r}: the teacher\'s weights are not finite '
+            f'({len(not_finite)} tensors hold NaN/Inf, e.g. '
+            f'{not_finite[:3]}), so its training diverged. Train the '
+            'teacher again with a lower learning rate (its config\'s '
+            'optim_wrapper.optimizer.lr) or use an earlier checkpoint of it.')
     teacher.load_state_dict(state, strict=True)
 
 
@@ -76,13 +146,19 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
     - every recorder ``source`` is checked against the student's / teacher's
       modules at build time; a wrong name raises one ``ValueError`` naming
       the config key and the closest module names;
-    - ``teacher_ckpt`` must exist and fit the teacher exactly (a missing
-      file, a distillation checkpoint or a wrong network each raise an
-      error naming ``model.teacher_ckpt``); ``None`` warns that the teacher
-      is random;
+    - a misspelt ``type`` anywhere in the student, the teacher or the
+      distiller names its config key and the closest registered names;
+    - a loss that compares student and teacher logits of different widths
+      (numbers of classes) fails at build time, naming both ``num_classes``;
+    - ``teacher_ckpt`` must exist, be readable and fit the teacher exactly,
+      with finite weights (a missing, truncated or corrupt file, a
+      distillation checkpoint, a wrong network, another number of classes
+      or a diverged teacher each raise an error naming
+      ``model.teacher_ckpt``); ``None`` warns that the teacher is random;
     - a recorder that captured nothing in a forward pass (its module is not
       on the forward path) raises a ``RuntimeError`` naming the recorder;
-    - a non-finite loss stops training with the iteration and loss name.
+    - a non-finite loss stops training with the iteration, the loss name
+      and the learning-rate key.
 
     Args:
         distiller (dict): Distiller config (e.g. ``ConfigurableDistiller``).
@@ -122,18 +198,24 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
                  **kwargs) -> None:
         if architecture is None:
             raise ValueError('model.architecture (the student) is required')
-        if isinstance(architecture, dict):
-            architecture = MODELS.build(architecture)
-        if isinstance(teacher, dict):
-            teacher = MODELS.build(teacher)
+        architecture = self._build(architecture, 'model.architecture')
+        teacher = self._build(teacher, 'model.teacher')
         self._check_recorder_sources(distiller, 'student', architecture)
         self._check_recorder_sources(distiller, 'teacher', teacher)
-        super().__init__(
-            distiller=distiller,
-            teacher=teacher,
-            teacher_ckpt=None,
-            architecture=architecture,
-            **kwargs)
+        self._check_logit_widths(distiller, architecture, teacher)
+        try:
+            super().__init__(
+                distiller=distiller,
+                teacher=teacher,
+                teacher_ckpt=None,
+                architecture=architecture,
+                **kwargs)
+        except KeyError as err:
+            clear = explain_unknown_type(
+                err, dict(distiller=distiller, **kwargs), 'model')
+            if clear is None:
+                raise
+            raise clear from err
         self.check_finite = check_finite
         if teacher_ckpt:
             load_teacher_checkpoint(self.teacher, teacher_ckpt)
@@ -145,6 +227,67 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
                 'initialised, frozen teacher.',
                 logger='current',
                 level=logging.WARNING)
+
+    @staticmethod
+    def _build(model: Union[BaseModel, Dict], key: str) -> BaseModel:
+        """Build a network config; an unknown ``type`` names its key."""
+        if not isinstance(model, dict):
+            return model
+        try:
+            return MODELS.build(model)
+        except KeyError as err:
+            clear = explain_unknown_type(err, model, key)
+            if clear is None:
+                raise
+            raise clear from err
+
+    @staticmethod
+    def _output_width(model: torch.nn.Module, source: str) -> Optional[int]:
+        """Number of outputs of a classifier layer (Linear / cls head)."""
+        try:
+            module = model.get_submodule(source)
+        except AttributeError:
+            return None
+        if isinstance(module, torch.nn.Linear):
+            return module.out_features
+        return getattr(module, 'num_classes', None)
+
+    @classmethod
+    def _check_logit_widths(cls, distiller: dict, student: torch.nn.Module,
+                            teacher: torch.nn.Module) -> None:
+        """A loss comparing student and teacher logits of different widths
+        (numbers of classes) fails at build time, not at the first step."""
+        if not isinstance(distiller, dict):
+            return
+        models = dict(student=student, teacher=teacher)
+        for loss_name, mapping in (distiller.get('loss_forward_mappings')
+                                   or {}).items():
+            widths = dict(student={}, teacher={})
+            for arg in (mapping or {}).values():
+                if not isinstance(arg, dict) or arg.get('connector'):
+                    continue
+                side = 'student' if arg.get('from_student') else 'teacher'
+                recorder = (distiller.get(f'{side}_recorders')
+                            or {}).get(arg.get('recorder'), {})
+                if recorder.get('type') not in _OUTPUT_RECORDERS:
+                    continue
+                source = recorder.get('source')
+                width = cls._output_width(models[side], source)
+                if width is not None:
+                    widths[side][source] = width
+            s_widths = set(widths['student'].values())
+            t_widths = set(widths['teacher'].values())
+            if s_widths and t_widths and s_widths != t_widths:
+                s_src, s_w = next(iter(widths['student'].items()))
+                t_src, t_w = next(iter(widths['teacher'].items()))
+                raise ValueError(
+                    f'model.distiller.distill_losses.{loss_name} compares '
+                    f'the student\'s {s_src!r} ({s_w} outputs) with the '
+                    f'teacher\'s {t_src!r} ({t_w} outputs): student and '
+                    'teacher must classify the same classes. Set '
+                    'model.architecture.head.num_classes and '
+                    'model.teacher.head.num_classes to the number of '
+                    'classes of the data (and the teacher checkpoint).')
 
     @staticmethod
     def _check_recorder_sources(distiller: dict, side: str,
@@ -169,7 +312,8 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
             raise ValueError(
                 f'model.distiller.{side}_recorders.{name}.source={source!r}'
                 f' is not a {kind} of the {side} ({owner}).{hint} '
-                f'List them with: [n for n, _ in model.named_{kind}s()].')
+                'List them with: python tools/analysis/list_layers.py '
+                'CONFIG' + (' --params' if kind == 'parameter' else '') + '.')
 
     def _empty_recorders(self) -> List[str]:
         empty = []
@@ -200,16 +344,4 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
 
     @staticmethod
     def _check_finite(losses: Dict[str, torch.Tensor]) -> None:
-        items = [(k, v) for k, v in losses.items()
-                 if 'loss' in k and isinstance(v, torch.Tensor)]
-        if not items:
-            return
-        sums = torch.stack([v.detach().float().sum() for _, v in items])
-        finite = torch.isfinite(sums)
-        if bool(finite.all()):
-            return
-        bad = [k for (k, _), ok in zip(items, finite.tolist()) if not ok]
-        it = MessageHub.get_current_instance().get_info('iter')
-        raise FloatingPointError(
-            f'Non-finite loss at iteration {it}: {bad}. Lower the learning '
-            'rate or the loss weights, or check the inputs.')
+        check_finite_losses(losses)

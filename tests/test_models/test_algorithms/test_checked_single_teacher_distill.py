@@ -9,6 +9,8 @@ from mmengine.config import Config
 from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS
 
+from mmkd_plus.checks import CorruptCheckpointError
+
 
 @pytest.fixture(scope='module')
 def kd_model_cfg():
@@ -102,6 +104,120 @@ def test_non_finite_loss_stops_with_name(kd_model_cfg):
     inputs[0, 0, 0, 0] = float('nan')
     model.train()
     with pytest.raises(FloatingPointError,
-                       match=r"Non-finite loss at iteration .*'student\.loss'"
-                       r".*'distill\.loss_kd'"):
+                       match=r"Non-finite loss.*'student\.loss'"
+                       r".*'distill\.loss_kd'.*optim_wrapper\.optimizer\.lr"):
         model(inputs, samples, mode='loss')
+
+
+def _save_teacher(cfg, path, **overrides):
+    """Save the state dict of ``cfg``'s teacher (after ``overrides``)."""
+    cfg = copy.deepcopy(cfg)
+    for key, value in overrides.items():
+        node = cfg
+        *parents, last = key.split('.')
+        for part in parents:
+            node = node[part]
+        node[last] = value
+    teacher = MODELS.build(cfg).teacher
+    torch.save({'state_dict': teacher.state_dict(), 'meta': {}}, path)
+    return teacher
+
+
+def test_teacher_checkpoint_with_other_number_of_classes(kd_model_cfg,
+                                                         tmp_path):
+    # a 10-class checkpoint for a teacher configured with 100 classes
+    path = str(tmp_path / 'teacher10.pth')
+    _save_teacher(kd_model_cfg, path)
+    cfg = copy.deepcopy(kd_model_cfg)
+    cfg.teacher.head.num_classes = 100
+    cfg.architecture.head.num_classes = 100
+    with pytest.raises(ValueError) as err:
+        MODELS.build(dict(cfg, teacher_ckpt=path))
+    msg = str(err.value)
+    assert 'model.teacher_ckpt' in msg
+    assert 'head.fc.weight: checkpoint (10, 64) vs model (100, 64)' in msg
+    assert 'model.teacher.head.num_classes=10' in msg
+
+
+@pytest.mark.parametrize('damage', ['empty', 'truncated', 'flipped'])
+def test_unreadable_teacher_checkpoint(kd_model_cfg, tmp_path, damage):
+    good = str(tmp_path / 'epoch_1.pth')
+    _save_teacher(kd_model_cfg, good)
+    data = open(good, 'rb').read()
+    bad = str(tmp_path / 'epoch_2.pth')
+    with open(bad, 'wb') as f:
+        if damage == 'truncated':
+            f.write(data[:len(data) // 2])
+        elif damage == 'flipped':  # one byte inside the weights
+            middle = len(data) // 2
+            f.write(data[:middle] + bytes([data[middle] ^ 0xFF]) +
+                    data[middle + 1:])
+    cfg = dict(copy.deepcopy(kd_model_cfg), teacher_ckpt=bad)
+    with pytest.raises(CorruptCheckpointError) as err:
+        MODELS.build(cfg)
+    msg = str(err.value)
+    assert msg.startswith('model.teacher_ckpt: the checkpoint')
+    assert repr(bad) in msg and 'cannot be read' in msg
+    assert good in msg  # the other checkpoint of the folder is offered
+    assert 'PytorchStreamReader' not in msg or damage != 'empty'
+
+
+def test_teacher_with_non_finite_weights(kd_model_cfg, tmp_path):
+    teacher = MODELS.build(kd_model_cfg).teacher
+    state = teacher.state_dict()
+    state['backbone.conv1.weight'][0, 0, 0, 0] = float('nan')
+    state['head.fc.bias'][3] = float('inf')
+    path = str(tmp_path / 'diverged.pth')
+    torch.save({'state_dict': state}, path)
+    with pytest.raises(ValueError,
+                       match=r"model\.teacher_ckpt=.*not finite \(2 tensors"
+                       r".*backbone\.conv1\.weight.*lower learning rate"):
+        MODELS.build(dict(copy.deepcopy(kd_model_cfg), teacher_ckpt=path))
+
+
+def test_student_and_teacher_with_different_classes(kd_model_cfg):
+    cfg = copy.deepcopy(kd_model_cfg)
+    cfg.teacher.head.num_classes = 100
+    with pytest.raises(ValueError) as err:
+        MODELS.build(cfg)
+    msg = str(err.value)
+    assert 'model.distiller.distill_losses.loss_kd' in msg
+    assert "'head.fc' (10 outputs)" in msg and "(100 outputs)" in msg
+    assert 'model.teacher.head.num_classes' in msg
+    # features of different widths behind a connector are not logits: fine
+    cfg = copy.deepcopy(kd_model_cfg)
+    cfg.teacher.head.num_classes = 100
+    cfg.distiller.student_recorders.fc.source = 'backbone.layer3'
+    cfg.distiller.teacher_recorders.fc.source = 'backbone.layer3'
+    cfg.distiller.distill_losses.loss_kd = dict(type='L2Loss')
+    cfg.distiller.loss_forward_mappings.loss_kd = dict(
+        s_feature=dict(from_student=True, recorder='fc'),
+        t_feature=dict(from_student=False, recorder='fc'))
+    MODELS.build(cfg)
+
+
+@pytest.mark.parametrize('key,bad,closest', [
+    ('distiller.distill_losses.loss_kd', 'KLDivergense', 'KLDivergence'),
+    ('architecture.backbone', 'CIFARResNt', 'CIFARResNet'),
+    ('teacher.neck', 'GlobalAveragePoling', 'GlobalAveragePooling'),
+])
+def test_misspelt_type_names_key_and_closest(kd_model_cfg, key, bad,
+                                             closest):
+    cfg = copy.deepcopy(kd_model_cfg)
+    node = cfg
+    for part in key.split('.'):
+        node = node[part]
+    node['type'] = bad
+    with pytest.raises(ValueError) as err:
+        MODELS.build(cfg)
+    msg = str(err.value)
+    assert f"model.{key}.type={bad!r}" in msg
+    assert repr(closest) in msg.split('Closest registered names:')[1]
+
+
+def test_recorder_hint_is_a_command(kd_model_cfg):
+    cfg = copy.deepcopy(kd_model_cfg)
+    cfg.distiller.student_recorders.fc.source = 'head.fcc'
+    with pytest.raises(ValueError,
+                       match=r'python tools/analysis/list_layers\.py CONFIG'):
+        MODELS.build(cfg)

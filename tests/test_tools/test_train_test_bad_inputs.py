@@ -1,0 +1,147 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""tools/train.py and tools/test.py: bad input ends in one clear message.
+
+Corrupt and missing checkpoints on ``--resume``, a work dir copied with
+its ``last_checkpoint``, a misspelt ``type``, ``--cfg-options data_root``,
+and ``tools/test.py`` reporting the student and the teacher.
+"""
+import os.path as osp
+import shutil
+
+import pytest
+from kd_test_utils import (KD_DIGITS, STUDENT_DIGITS, TEACHER_DIGITS,
+                           load_tool, short_run_options)
+
+from mmkd_plus.checks import CorruptCheckpointError
+
+train_tool = load_tool('train.py')
+test_tool = load_tool('test.py')
+
+
+@pytest.fixture(scope='module')
+def student_run(digits_root, tmp_path_factory):
+    """A 2-epoch plain run with a checkpoint per epoch."""
+    work = str(tmp_path_factory.mktemp('student'))
+    train_tool.main([
+        STUDENT_DIGITS, '--cfg-options',
+        *short_run_options(digits_root, work, max_epochs=2, num_train=32)
+    ])
+    assert osp.isfile(osp.join(work, 'epoch_2.pth'))
+    return work
+
+
+def _copy_run(src, dst):
+    shutil.copytree(src, dst)
+    return str(dst)
+
+
+def _truncate(path):
+    data = open(path, 'rb').read()
+    with open(path, 'wb') as f:
+        f.write(data[:len(data) // 2])
+
+
+def test_resume_from_truncated_checkpoint(digits_root, student_run,
+                                          tmp_path):
+    work = _copy_run(student_run, tmp_path / 'run')
+    bad = osp.join(work, 'epoch_2.pth')
+    _truncate(bad)
+    opts = short_run_options(digits_root, work, max_epochs=3, num_train=32)
+    with pytest.raises(CorruptCheckpointError) as err:
+        train_tool.main([STUDENT_DIGITS, '--resume', bad, '--cfg-options',
+                         *opts])
+    msg = str(err.value)
+    assert msg.startswith(f'--resume: the checkpoint {bad!r} cannot be read')
+    assert f'--resume {osp.join(work, "epoch_1.pth")}' in msg
+
+
+def test_auto_resume_of_truncated_checkpoint(digits_root, student_run,
+                                             tmp_path):
+    work = _copy_run(student_run, tmp_path / 'run')
+    _truncate(osp.join(work, 'epoch_2.pth'))
+    opts = short_run_options(digits_root, work, max_epochs=3, num_train=32)
+    with pytest.raises(CorruptCheckpointError,
+                       match=r'--resume \(the last checkpoint named in .*'
+                       r'last_checkpoint\).*epoch_2\.pth.*cannot be read.*'
+                       r'--resume .*epoch_1\.pth'):
+        train_tool.main([STUDENT_DIGITS, '--resume', '--cfg-options', *opts])
+
+
+def test_missing_resume_checkpoint(digits_root, tmp_path):
+    opts = short_run_options(digits_root, str(tmp_path), max_epochs=1)
+    with pytest.raises(FileNotFoundError,
+                       match=r"--resume: checkpoint '.*nope\.pth' does not "
+                       'exist'):
+        train_tool.main([STUDENT_DIGITS, '--resume',
+                         str(tmp_path / 'nope.pth'), '--cfg-options', *opts])
+
+
+def test_copied_work_dir_resumes_its_own_checkpoint(digits_root, student_run,
+                                                    tmp_path):
+    # last_checkpoint names the original run's file; the copy resumes its own
+    work = _copy_run(student_run, tmp_path / 'copy')
+    with open(osp.join(work, 'last_checkpoint')) as f:
+        assert osp.dirname(f.read().strip()) == student_run
+    cfg = train_tool.merge_args(
+        train_tool.Config.fromfile(STUDENT_DIGITS),
+        train_tool.parse_args([
+            STUDENT_DIGITS, '--resume', '--cfg-options',
+            *short_run_options(digits_root, work, max_epochs=3)
+        ]))
+    train_tool.check_resume(cfg, STUDENT_DIGITS)
+    assert cfg.load_from == osp.join(work, 'epoch_2.pth')
+    assert cfg.resume is True
+
+
+def test_misspelt_type_in_a_plain_config(digits_root, tmp_path):
+    opts = short_run_options(digits_root, str(tmp_path), max_epochs=1)
+    with pytest.raises(ValueError) as err:
+        train_tool.main([STUDENT_DIGITS, '--cfg-options', *opts,
+                         'model.neck.type=GlobalAveragePoolin'])
+    msg = str(err.value)
+    assert "model.neck.type='GlobalAveragePoolin'" in msg
+    assert "'GlobalAveragePooling'" in msg
+    # a dataset is built when training starts: still named
+    with pytest.raises(ValueError,
+                       match=r"train_dataloader\.dataset\.type='DigitsCifar'"
+                       r".*'DigitsCIFAR'"):
+        train_tool.main([STUDENT_DIGITS, '--cfg-options', *opts,
+                         'train_dataloader.dataset.type=DigitsCifar'])
+
+
+def test_data_root_option_moves_every_loader(digits_root, tmp_path,
+                                             monkeypatch):
+    cfg = train_tool.merge_args(
+        train_tool.Config.fromfile(KD_DIGITS),
+        train_tool.parse_args(
+            [KD_DIGITS, '--cfg-options', f'data_root={digits_root}']))
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert cfg[name].dataset.data_root == digits_root, name
+    # and a wrong one names the absolute path of the missing file
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError,
+                       match=repr(str(tmp_path / 'nowhere'))):
+        train_tool.main([STUDENT_DIGITS, '--cfg-options', 'data_root=nowhere',
+                         f'work_dir={tmp_path}'])
+
+
+def test_test_tool_reports_student_and_teacher(digits_root,
+                                               digits_teacher_ckpt, tmp_path):
+    work = str(tmp_path / 'kd')
+    opts = short_run_options(digits_root, work, max_epochs=1, num_train=32)
+    train_tool.main([KD_DIGITS, '--cfg-options',
+                     f'model.teacher_ckpt={digits_teacher_ckpt}', *opts])
+    metrics = test_tool.main([
+        KD_DIGITS, osp.join(work, 'epoch_1.pth'), '--work-dir',
+        str(tmp_path / 'test_kd'), '--cfg-options',
+        f'data_root={digits_root}'
+    ])
+    assert set(metrics) == {'accuracy/top1', 'teacher.accuracy/top1'}
+    # the teacher's figure is the teacher checkpoint's own accuracy
+    teacher = test_tool.main([
+        TEACHER_DIGITS, digits_teacher_ckpt,
+        '--work-dir', str(tmp_path / 'test_teacher'), '--cfg-options',
+        f'data_root={digits_root}'
+    ])
+    assert metrics['teacher.accuracy/top1'] == pytest.approx(
+        teacher['accuracy/top1'])
