@@ -82,3 +82,73 @@ def test_missing_imagenet_says_where_files_go(tmp_path):
                        match=r'image folder .*train.* not found.*data_root'
                        r'.*meta/\{train,val\}\.txt'):
         DATASETS.build(dataset)
+
+
+@pytest.mark.parametrize('damage', ['empty', 'truncated'])
+def test_damaged_data_file_is_named_and_rewritten(tmp_path, damage):
+    root = str(tmp_path / 'digits')
+    folder = write_digits_cifar(root)
+    path = os.path.join(folder, 'data_batch_1')
+    data = open(path, 'rb').read()
+    with open(path, 'wb') as f:
+        f.write(b'' if damage == 'empty' else data[:len(data) // 3])
+    with pytest.raises(RuntimeError) as err:
+        DATASETS.build(dict(type='DigitsCIFAR', data_root=root,
+                            split='train'))
+    msg = str(err.value)
+    assert repr(os.path.abspath(path)) in msg
+    assert ('is empty (0 bytes' in msg if damage == 'empty' else
+            'cannot be read: it is truncated or damaged' in msg)
+    assert f'data_root={os.path.abspath(root)!r}' in msg
+    assert 'make_digits.py' in msg
+    # the writer rewrites damaged files without --overwrite
+    write_digits_cifar(root)
+    assert open(path, 'rb').read() == data
+    assert len(DATASETS.build(
+        dict(type='DigitsCIFAR', data_root=root, split='train'))) == 1438
+
+
+def test_missing_file_path_is_absolute(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(FileNotFoundError) as err:
+        DATASETS.build(dict(type='DigitsCIFAR', data_root='rel/digits'))
+    assert repr(str(tmp_path / 'rel' / 'digits' / DIGITS_FOLDER /
+                    'data_batch_1')) in str(err.value)
+
+
+@pytest.mark.parametrize('config', [
+    'configs/teachers/resnet8_1xb64_digits.py',
+    'configs/baselines/crd/crd_neck_resnet20_resnet8_1xb64_digits.py',
+    'configs/teachers/resnet32x4_1xb64_cifar100.py',
+    'configs/quest/quest_r34_r18_in1k.py',
+])
+def test_one_data_root_option_reaches_every_loader(config):
+    from mmkd_plus.checks import merge_cfg_options
+    cfg = Config.fromfile(os.path.join(REPO, config))
+    old = cfg.data_root
+    roots = []
+
+    def collect(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                roots.append(v) if k == 'data_root' else collect(v)
+        elif isinstance(node, (list, tuple)):
+            for v in node:
+                collect(v)
+
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        collect(cfg[name])
+    assert roots and set(roots) == {old}  # the loaders read the top level
+    merge_cfg_options(cfg, {'data_root': '/elsewhere', 'train_cfg.max_epochs':
+                            3})
+    roots.clear()
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        collect(cfg[name])
+    assert len(roots) >= 2 and set(roots) == {'/elsewhere'}
+    assert cfg.data_root == '/elsewhere' and cfg.train_cfg.max_epochs == 3
+    # an explicit loader key still wins over the top-level one
+    merge_cfg_options(cfg, {'data_root': '/a',
+                            'val_dataloader.dataset.data_root': '/b'})
+    assert cfg.train_dataloader.dataset.get('data_root', '/a') == '/a' \
+        or cfg.train_dataloader.dataset.dataset.data_root == '/a'
+    assert cfg.val_dataloader.dataset.data_root == '/b'
