@@ -24,13 +24,12 @@ Sinkhorn step per proximal step), in a few lines of torch.
 """
 from typing import Optional
 
-import ot
 import torch
 from torch import Tensor
 
 __all__ = [
-    'COSTS', 'SOLVERS', 'cost_matrix', 'ipot_plan', 'transport_plan',
-    'transport_loss'
+    'COSTS', 'SOLVERS', 'cost_matrix', 'import_pot', 'ipot_plan',
+    'transport_plan', 'transport_loss'
 ]
 
 #: The costs of :func:`cost_matrix`.
@@ -105,6 +104,19 @@ def ipot_plan(cost: Tensor,
     return plan
 
 
+def import_pot():
+    """POT, imported when first needed: it is the ``wcord`` extra (it brings
+    scipy), so ``import mmkd_plus`` does not need it."""
+    try:
+        import ot
+    except ImportError as err:
+        raise ImportError(
+            "ot_solver='sinkhorn' (WCoRD's local term) needs POT: pip "
+            "install POT (or mmkd_plus with the 'wcord' extra), or set "
+            "ot_solver='ipot', which needs nothing more.") from err
+    return ot
+
+
 @torch.no_grad()
 def transport_plan(cost: Tensor,
                    solver: str = 'sinkhorn',
@@ -148,6 +160,7 @@ def transport_plan(cost: Tensor,
     if solver == 'sinkhorn':
         if epsilon <= 0:
             raise ValueError(f'epsilon must be > 0, got {epsilon}.')
+        ot = import_pot()
         # stopThr=0: exactly num_iters iterations, a fixed cost per step
         # (and no early exit that would differ between devices)
         return ot.sinkhorn(

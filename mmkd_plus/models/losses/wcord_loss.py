@@ -9,7 +9,8 @@ from torch import Tensor
 from torch.nn.utils.parametrizations import spectral_norm
 
 from mmkd_plus.ops.kd_functional import autocast_off
-from mmkd_plus.ops.optimal_transport import COSTS, SOLVERS, transport_loss
+from mmkd_plus.ops.optimal_transport import (COSTS, SOLVERS, import_pot,
+                                              transport_loss)
 from mmkd_plus.registry import MODELS
 from .crd_memory import is_distributed
 from .sync_crd_loss import SyncCRDLoss
@@ -191,6 +192,8 @@ class WCoRDLoss(SyncCRDLoss):
         if ot_solver not in SOLVERS:
             raise ValueError(f'WCoRDLoss: ot_solver must be one of {SOLVERS}, '
                              f'got {ot_solver!r}.')
+        if ot_solver == 'sinkhorn':
+            import_pot()  # POT missing: fail when built, naming ot_solver
         if ot_epsilon <= 0 or ot_beta <= 0 or ot_iters < 1:
             raise ValueError(
                 'WCoRDLoss needs ot_epsilon > 0, ot_beta > 0 and ot_iters >= '
