@@ -16,10 +16,10 @@ writes a markdown table and a PNG plot of the top-1 error versus K. With
         [--config CONFIG] [--num-words 16 32 64 128 256] [--epochs 30] \\
         [--baseline] [--work-dir work_dirs/quest_vocab_size]
 
-    # the supplement's study
+    # the supplement's study (WRN-40-1 -> WRN-16-1 on CIFAR-10)
     python tools/analysis/quest_vocab_size.py --baseline \\
-        --config configs/quest/quest_block3_wrn_40_1_wrn_16_1_1xb128_cifar10.py \\
-        --num-words 64 256 1024 4096 8192
+        --num-words 64 256 1024 4096 8192 --config \\
+        configs/quest/quest_block3_wrn_40_1_wrn_16_1_1xb128_cifar10.py
 
 Every run has the same seed; on 2 CPU cores a 30-epoch digits run takes a
 few minutes. ``--num-train`` and ``--num-images`` shrink a run for testing.
