@@ -71,9 +71,11 @@ def test_config_parses_and_builds(path):
                                 'CustomDataset'), dataset
         assert not dataset.get('download', False)
     model_cfg = cfg.model.copy()
-    if 'teacher_ckpt' in model_cfg:
-        assert model_cfg.teacher_ckpt, 'a distillation config needs one'
-        model_cfg.teacher_ckpt = None
+    # teacher_ckpt, and SSKD's stage-1 checkpoint teacher_ss_ckpt
+    for key in [k for k in model_cfg if k.endswith('_ckpt')]:
+        assert model_cfg[key], f'model.{key}: a distillation config needs one'
+        model_cfg[key] = None
+    if 'teacher' in model_cfg:
         # MMRazor's validation loop also evaluates the teacher
         assert cfg.val_cfg.type == 'mmrazor.SingleTeacherDistillValLoop'
     with DefaultScope.overwrite_default_scope(cfg.default_scope):

@@ -1,4 +1,9 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .formatting import PackCRDInputs
+from .multi_view import (JigsawPermute, LabelledMultiView,
+                         PackMultiViewInputs)
 
-__all__ = ['PackCRDInputs']
+__all__ = [
+    'PackCRDInputs', 'LabelledMultiView', 'JigsawPermute',
+    'PackMultiViewInputs'
+]

@@ -1,5 +1,10 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .checked_single_teacher_distill import (CheckedSingleTeacherDistill,
                                              load_teacher_checkpoint)
+from .sskd_distill import (SSKDDistill, SSKDTeacherStage,
+                           load_sskd_stage1_checkpoint)
 
-__all__ = ['CheckedSingleTeacherDistill', 'load_teacher_checkpoint']
+__all__ = [
+    'CheckedSingleTeacherDistill', 'load_teacher_checkpoint', 'SSKDDistill',
+    'SSKDTeacherStage', 'load_sskd_stage1_checkpoint'
+]

@@ -2,7 +2,9 @@
 from .linear_embed_connector import LinearEmbedConnector
 from .mmd_feature_connector import MMDFeatureConnector
 from .quest_connector import QuESTConnector
+from .sskd_connector import SSKDHead
 from .vid_connector import VIDRegressorConnector
 
 __all__ = ['QuESTConnector', 'LinearEmbedConnector', 'VIDRegressorConnector',
-           'MMDFeatureConnector']
+           'MMDFeatureConnector',
+           'SSKDHead']

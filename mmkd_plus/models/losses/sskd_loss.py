@@ -1,0 +1,276 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""The losses of SSKD (Xu et al., ECCV 2020).
+
+"Knowledge Distillation Meets Self-Supervision",
+https://arxiv.org/abs/2006.07114; semantics of the authors' code
+(https://github.com/xuguodong03/SSKD), written afresh. Every input is a
+multi-view batch: B images with V views each, interleaved (row ``i * V +
+v``), view 0 the normal image; the data samples (packed by
+:class:`~mmkd_plus.datasets.transforms.PackMultiViewInputs`) give V, the
+class labels and the views' self-supervised labels. The student's loss is
+
+    L = w_ce CE + w_kd L_kd + w_tf L_tf + w_ss L_ss
+
+with one registered loss per distillation term (the CE is the student
+head's own loss):
+
+- ``L_kd`` = :class:`SSKDKLLoss` on the normal views (tau 4);
+- ``L_tf`` = :class:`SSKDKLLoss` on the transformed views, keeping
+  the samples selected by the teacher's rank of the class (ratio 1.0);
+- ``L_ss`` = :class:`SSKDContrastiveLoss`, the KL between the teacher's
+  and the student's similarity matrices (tau 0.5, ratio 0.75), or
+  :class:`SSKDKLLoss` on the self-supervised classifier's logits for the
+  rotation, jigsaw and exemplar tasks.
+
+:class:`SSKDHeadLoss` trains the teacher's head in stage 1.
+"""
+from typing import List, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from mmkd_plus.ops.kd_functional import autocast_off, to_compute_dtype
+from mmkd_plus.ops.sskd import (selective_transfer_mask, soft_kl,
+                                split_views, view_similarity)
+from mmkd_plus.registry import MODELS
+
+__all__ = ['SSKDKLLoss', 'SSKDContrastiveLoss', 'SSKDHeadLoss',
+           'multi_view_targets']
+
+_VIEWS = ('normal', 'transformed', 'all')
+_TARGETS = ('label', 'view_label')
+
+
+def _num_views(data_samples: List, rows: int, owner: str) -> int:
+    if not data_samples or 'view_labels' not in data_samples[0]:
+        raise ValueError(
+            f'{owner} needs multi-view data samples (with view_labels): end '
+            'the train pipeline with LabelledMultiView + PackMultiViewInputs '
+            'and use the SSKDDistill algorithm.')
+    num_views = int(data_samples[0].view_labels.numel())
+    if rows != len(data_samples) * num_views:
+        raise ValueError(
+            f'{owner} got {rows} rows for {len(data_samples)} images of '
+            f'{num_views} views each; expected {len(data_samples) * num_views}'
+            ' (every view of every image, interleaved).')
+    return num_views
+
+
+def multi_view_targets(data_samples: List, target: str,
+                       device: torch.device) -> Tensor:
+    """Targets of every view, shape (B, V).
+
+    Args:
+        data_samples (list[DataSample]): B multi-view data samples.
+        target (str): ``'label'`` (the class label, the same for every view)
+            or ``'view_label'`` (each view's self-supervised label).
+        device (torch.device): Where to put them.
+
+    Returns:
+        Tensor: Long tensor (B, V).
+    """
+    views = torch.stack([ds.view_labels.reshape(-1) for ds in data_samples])
+    if target == 'view_label':
+        return views.to(device)
+    labels = torch.cat([ds.gt_label.reshape(-1)[:1] for ds in data_samples])
+    return labels.view(-1, 1).expand_as(views).to(device)
+
+
+def _source_index(batch: int, num_views: int, device: torch.device) -> Tensor:
+    """The target column (source image) of each row of the similarity
+    matrix: i for each of the V - 1 transformed views of image i."""
+    return torch.arange(batch, device=device).repeat_interleave(num_views - 1)
+
+
+def _select_views(x: Tensor, views: str) -> Tensor:
+    """(B, V, ...) -> the rows of ``views``, flattened to (N, ...)."""
+    if views == 'normal':
+        return x[:, 0]
+    if views == 'transformed':
+        return x[:, 1:].flatten(0, 1)
+    return x.flatten(0, 1)
+
+
+@MODELS.register_module()
+class SSKDKLLoss(nn.Module):
+    """Temperature KD on some views of a multi-view batch, with selection.
+
+    ``loss_weight * tau^2 * KL(softmax(t / tau) || softmax(s / tau))``,
+    averaged over the rows used: the views ``views`` of every image, and,
+    when ``select_ratio`` is set, only the rows kept by SSKD's selective
+    transfer (:func:`~mmkd_plus.ops.sskd.selective_transfer_mask`: every
+    row whose target the teacher ranks first, plus the least-wrong
+    ``select_ratio`` of the others).
+
+    SSKD uses it for L_kd (``views='normal'``, no selection), L_tf
+    (``views='transformed'``, ``select_ratio=1.0``, target the class) and,
+    for the classification self-supervised tasks, L_ss on the head's logits
+    (``views='all'``, ``target='view_label'``, ``select_ratio=0.75``).
+
+    Args:
+        tau (float): Temperature. Defaults to 4.0.
+        views (str): ``'normal'``, ``'transformed'`` or ``'all'``.
+            Defaults to ``'normal'``.
+        select_ratio (float, optional): Fraction of the teacher's wrong rows
+            to keep. Defaults to None (keep every row).
+        target (str): What the teacher's rank is computed for: ``'label'``
+            (the class) or ``'view_label'`` (the self-supervised label).
+            Defaults to ``'label'``.
+        loss_weight (float): Weight of the term. Defaults to 1.0.
+    """
+
+    def __init__(self,
+                 tau: float = 4.0,
+                 views: str = 'normal',
+                 select_ratio: Optional[float] = None,
+                 target: str = 'label',
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if views not in _VIEWS:
+            raise ValueError(f'SSKDKLLoss.views must be one of {_VIEWS}, '
+                             f'got {views!r}')
+        if target not in _TARGETS:
+            raise ValueError(f'SSKDKLLoss.target must be one of {_TARGETS}, '
+                             f'got {target!r}')
+        if select_ratio is not None and not 0.0 <= select_ratio <= 1.0:
+            raise ValueError('SSKDKLLoss.select_ratio must be in [0, 1] or '
+                             f'None, got {select_ratio}')
+        self.tau = tau
+        self.views = views
+        self.select_ratio = select_ratio
+        self.target = target
+        self.loss_weight = loss_weight
+
+    def forward(self, s_logits: Tensor, t_logits: Tensor,
+                data_samples: List) -> Tensor:
+        """Compute the loss.
+
+        Args:
+            s_logits (Tensor): Student scores of every view, (B * V, K).
+            t_logits (Tensor): Teacher scores of every view, (B * V, K).
+            data_samples (list[DataSample]): The B multi-view data samples.
+
+        Returns:
+            Tensor: The weighted loss.
+        """
+        num_views = _num_views(data_samples, s_logits.size(0), 'SSKDKLLoss')
+        with autocast_off(s_logits.device):
+            s, t = to_compute_dtype(s_logits, t_logits.detach())
+            s = _select_views(split_views(s, num_views), self.views)
+            t = _select_views(split_views(t, num_views), self.views)
+            mask = None
+            if self.select_ratio is not None:
+                target = _select_views(
+                    multi_view_targets(data_samples, self.target, t.device),
+                    self.views)
+                mask = selective_transfer_mask(t, target, self.select_ratio)
+            return self.loss_weight * soft_kl(s, t, self.tau, mask)
+
+
+@MODELS.register_module()
+class SSKDContrastiveLoss(nn.Module):
+    """SSKD's L_ss: KL between the similarity matrices of the two networks.
+
+    For each network, A = the cosine similarities between the head outputs
+    of every transformed view (rows) and every normal view of the batch
+    (columns, :func:`~mmkd_plus.ops.sskd.view_similarity`); the target of
+    the row of view r of image i is column i. The loss is
+    ``loss_weight * tau^2 * KL(softmax(A_T / tau) || softmax(A_S / tau))``
+    over the rows kept by selective transfer on A_T (the teacher's rank of
+    column i; ``select_ratio`` of the wrong rows are kept), averaged over
+    them.
+
+    Args:
+        tau (float): Temperature. Defaults to 0.5.
+        select_ratio (float, optional): Fraction of the teacher's wrong rows
+            to keep. Defaults to 0.75; None keeps every row.
+        loss_weight (float): Weight of the term. Defaults to 1.0.
+    """
+
+    def __init__(self,
+                 tau: float = 0.5,
+                 select_ratio: Optional[float] = 0.75,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if select_ratio is not None and not 0.0 <= select_ratio <= 1.0:
+            raise ValueError('SSKDContrastiveLoss.select_ratio must be in '
+                             f'[0, 1] or None, got {select_ratio}')
+        self.tau = tau
+        self.select_ratio = select_ratio
+        self.loss_weight = loss_weight
+
+    def forward(self, s_feats: Tensor, t_feats: Tensor,
+                data_samples: List) -> Tensor:
+        """Compute the loss.
+
+        Args:
+            s_feats (Tensor): Student head outputs, (B * V, D).
+            t_feats (Tensor): Teacher head outputs, (B * V, D').
+            data_samples (list[DataSample]): The B multi-view data samples.
+
+        Returns:
+            Tensor: The weighted loss.
+        """
+        num_views = _num_views(data_samples, s_feats.size(0),
+                               'SSKDContrastiveLoss')
+        with autocast_off(s_feats.device):
+            s, t = to_compute_dtype(s_feats, t_feats.detach())
+            a_s = view_similarity(s, num_views)
+            a_t = view_similarity(t, num_views)
+            mask = None
+            if self.select_ratio is not None:
+                target = _source_index(len(data_samples), num_views, a_t.device)
+                mask = selective_transfer_mask(a_t, target, self.select_ratio)
+            return self.loss_weight * soft_kl(a_s, a_t, self.tau, mask)
+
+
+@MODELS.register_module()
+class SSKDHeadLoss(nn.Module):
+    """Stage 1 of SSKD: the cross-entropy that trains the teacher's head.
+
+    - ``task='contrastive'``: CE over the rows of the similarity matrix A
+      (transformed views against the batch's normal views), the target of
+      the row of image i being column i; raw cosines, no temperature (the
+      authors' code);
+    - ``task='classification'``: CE of the head's logits of every view
+      against the view's self-supervised label (rotation, jigsaw
+      permutation or image index).
+
+    Args:
+        task (str): ``'contrastive'`` or ``'classification'``. Defaults to
+            ``'contrastive'``.
+        loss_weight (float): Defaults to 1.0.
+    """
+
+    def __init__(self, task: str = 'contrastive',
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        if task not in ('contrastive', 'classification'):
+            raise ValueError("SSKDHeadLoss.task must be 'contrastive' or "
+                             f"'classification', got {task!r}")
+        self.task = task
+        self.loss_weight = loss_weight
+
+    def forward(self, ss_out: Tensor, data_samples: List) -> Tensor:
+        """Compute the loss.
+
+        Args:
+            ss_out (Tensor): Head outputs of every view, (B * V, D).
+            data_samples (list[DataSample]): The B multi-view data samples.
+
+        Returns:
+            Tensor: The weighted loss.
+        """
+        num_views = _num_views(data_samples, ss_out.size(0), 'SSKDHeadLoss')
+        with autocast_off(ss_out.device):
+            (x, ) = to_compute_dtype(ss_out)
+            if self.task == 'contrastive':
+                scores = view_similarity(x, num_views)
+                target = _source_index(len(data_samples), num_views, x.device)
+            else:
+                scores = x
+                target = multi_view_targets(data_samples, 'view_label',
+                                            x.device).reshape(-1)
+            return self.loss_weight * F.cross_entropy(scores, target)
