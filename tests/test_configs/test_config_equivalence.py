@@ -26,7 +26,7 @@ VARIABLES = {
     'num_negatives', 's_idx', 't_idx', 'beta',
     # after: pair files and recipes
     'pair', 'quest', 'stages', 'hint', 'last', 'stem', 'preact', 'channels',
-    'vocabulary_hook'
+    'vocabulary_hook', 'num_train', 'kd_term'
 }
 
 # Recorders renamed on purpose: FSP's stem and stages now come from the pair

@@ -34,9 +34,20 @@ def test_folder_has_readme_and_valid_metafile(folder):
     assert osp.isfile(readme)
     with open(readme) as f:
         text = f.read()
-    assert 'paper' in text.lower() and 'ours' in text.lower()
     meta = _load(osp.join(folder, 'metafile.yml'))
     assert meta['Collections'] and meta['Models']
     for model in meta['Models']:
         config = model['Config']
         assert osp.isfile(osp.join(REPO, config)), config
+    # the README names every config of the metafile (its table or list),
+    # and its results table has the paper's column beside ours
+    missing = [
+        m['Config'] for m in meta['Models']
+        if osp.splitext(osp.basename(m['Config']))[0] not in text
+    ]
+    assert not missing, f'{osp.relpath(readme, REPO)} does not name {missing}'
+    header = [
+        line.lower() for line in text.splitlines()
+        if line.startswith('|') and 'ours' in line.lower()
+    ]
+    assert header, 'no results table with an "ours" column'
