@@ -5,11 +5,17 @@
 registers every mmkd_plus component, then runs SCRIPT as ``__main__``. This
 is how MMRazor's own ``tools/train.py`` runs on torch 2: it calls
 ``register_all_modules()`` before it reads any config, which fails on torch 2
-unless the fixes are applied first. Example::
+unless the fixes are applied first. MMRazor's pip package installs its
+scripts under ``site-packages/mmrazor/.mim/tools/``. Example, from this
+repository's root::
 
     python -m mmkd_plus $(python -c "import mmrazor, os; \
 print(os.path.dirname(mmrazor.__file__))")/.mim/tools/train.py \
-        configs/kd/kd_logits_resnet20_resnet8_1xb64_digits.py
+        configs/baselines/kd/kd_logits_resnet20_resnet8_1xb64_digits.py
+
+A config used outside this repository is exported first
+(``tools/export_config.py CONFIG OUT.py``): our leaves inherit relative
+``_base_`` files.
 """
 import os
 import runpy

@@ -201,13 +201,18 @@ def explain_unknown_type(err: BaseException, cfg: Any,
         "(custom_imports = dict(imports=['mmkd_plus', ...])).")
 
 
-def call_explained(fn: Callable, cfg: Any, *args, **kwargs) -> Any:
+def call_explained(fn: Callable,
+                   cfg: Any,
+                   *args,
+                   key_prefix: str = '',
+                   **kwargs) -> Any:
     """``fn(*args, **kwargs)``; an unknown ``type`` met while it runs raises
-    :func:`explain_unknown_type`'s error, naming its key in ``cfg``."""
+    :func:`explain_unknown_type`'s error, naming its key in ``cfg`` (which
+    sits at ``key_prefix`` in the whole config)."""
     try:
         return fn(*args, **kwargs)
     except KeyError as err:
-        clear = explain_unknown_type(err, cfg)
+        clear = explain_unknown_type(err, cfg, key_prefix)
         if clear is None:
             raise
         raise clear from err

@@ -2,7 +2,9 @@
 # Distributed training with torchrun (MMEngine DDP). On machines with no GPU
 # it runs on CPUs with gloo, with no extra flag.
 #   bash tools/dist_train.sh CONFIG NPROC [train.py args...]
-# Multi-node: NNODES, NODE_RANK, MASTER_ADDR, PORT.
+# Multi-node: NNODES, NODE_RANK, MASTER_ADDR, PORT. PYTHON=... chooses the
+# interpreter (default: the active env, else the .venv of make; see
+# tools/find_python.sh).
 set -euo pipefail
 if [ $# -lt 2 ]; then
     echo "usage: $0 CONFIG NPROC [train.py args...]" >&2
@@ -14,7 +16,8 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
-PYTHON=${PYTHON:-python}
+# the interpreter: $PYTHON, else the active env, else the Makefile's .venv
+source "$(dirname "$0")/find_python.sh"
 
 PYTHONPATH="$(dirname "$0")/..${PYTHONPATH:+:$PYTHONPATH}" \
 "$PYTHON" -m torch.distributed.run \

@@ -13,9 +13,9 @@ from mmengine.model import BaseModel
 from mmengine.runner.checkpoint import _load_checkpoint
 from mmrazor.models.algorithms import SingleTeacherDistill
 
-from mmkd_plus.checks import (CorruptCheckpointError, check_checkpoint_file,
-                              check_finite_losses, corrupt_checkpoint_message,
-                              explain_unknown_type)
+from mmkd_plus.checks import (CorruptCheckpointError, call_explained,
+                              check_checkpoint_file, check_finite_losses,
+                              corrupt_checkpoint_message)
 from mmkd_plus.registry import MODELS
 
 __all__ = ['CheckedSingleTeacherDistill', 'load_teacher_checkpoint']
@@ -203,19 +203,15 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
         self._check_recorder_sources(distiller, 'student', architecture)
         self._check_recorder_sources(distiller, 'teacher', teacher)
         self._check_logit_widths(distiller, architecture, teacher)
-        try:
-            super().__init__(
-                distiller=distiller,
-                teacher=teacher,
-                teacher_ckpt=None,
-                architecture=architecture,
-                **kwargs)
-        except KeyError as err:
-            clear = explain_unknown_type(
-                err, dict(distiller=distiller, **kwargs), 'model')
-            if clear is None:
-                raise
-            raise clear from err
+        call_explained(
+            super().__init__,
+            dict(distiller=distiller, **kwargs),
+            key_prefix='model',
+            distiller=distiller,
+            teacher=teacher,
+            teacher_ckpt=None,
+            architecture=architecture,
+            **kwargs)
         self.check_finite = check_finite
         if teacher_ckpt:
             load_teacher_checkpoint(self.teacher, teacher_ckpt)
@@ -233,13 +229,7 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
         """Build a network config; an unknown ``type`` names its key."""
         if not isinstance(model, dict):
             return model
-        try:
-            return MODELS.build(model)
-        except KeyError as err:
-            clear = explain_unknown_type(err, model, key)
-            if clear is None:
-                raise
-            raise clear from err
+        return call_explained(MODELS.build, model, model, key_prefix=key)
 
     @staticmethod
     def _output_width(model: torch.nn.Module, source: str) -> Optional[int]:
