@@ -25,8 +25,10 @@ def test_interleaved_hook_and_reference_runs(digits_root, capsys):
     assert '16 images, 1024 vectors of 64 channels, k-means of 1024 ' \
         'into K=16' in out
     assert len(result['rows']) == 2
-    for total, teacher, km, ratio in result['rows']:
-        assert ratio == pytest.approx(total / (teacher + km))
+    for r, (hook, teacher, km) in enumerate(result['rows']):
+        for i, kind in enumerate(('wall', 'cpu')):
+            assert result['ratios'][kind][r] == pytest.approx(
+                hook[i] / (teacher[i] + km[i]))
     table = [line for line in out.splitlines() if line.startswith('|')]
     assert len(table) == 2 + 2  # header, rule and two repeats
-    assert 'over 2 interleaved repeats' in out
+    assert 'median wall ratio' in out and 'median cpu ratio' in out

@@ -14,7 +14,9 @@ For a QuEST config it times, on the same images and in one process:
 and prints the ratio hook / (teacher pass + k-means): what the hook adds
 on top. The two are interleaved (hook, reference, hook, reference ...)
 ``--repeats`` times so that a change of machine load hits both alike; the
-median ratio and its range are reported, with the load average.
+median ratio and its range are reported, with the load average. Each time
+is taken twice: wall clock, and the CPU time of this process (all its
+threads), which other processes on a loaded machine disturb much less.
 
     python tools/analysis/quest_vocab_benchmark.py CONFIG \\
         [--teacher-ckpt CKPT] [--num-images N] [--repeats 3] \\
@@ -68,6 +70,17 @@ def teacher_pass(extractor) -> None:
             model.teacher(data['inputs'], data['data_samples'], mode='tensor')
 
 
+class _Clock:
+    """Wall and process CPU seconds since it was made."""
+
+    def __init__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def read(self):
+        return (time.perf_counter() - self.wall,
+                time.process_time() - self.cpu)
+
+
 def main(argv=None) -> dict:
     args = parse_args(argv)
     cfg = Config.fromfile(args.config)
@@ -94,42 +107,51 @@ def main(argv=None) -> dict:
         budget = int(hook.max_points_per_centroid * loss.num_words)
 
         def reference():
-            start = time.perf_counter()
+            clock = _Clock()
             extractor = TeacherFeatureExtractor(model, loss, hook.loss_name,
                                                 loader, hook.recorder,
                                                 hook.num_images, hook.seed)
             teacher_pass(extractor)
-            middle = time.perf_counter()
+            teacher = clock.read()
+            clock = _Clock()
             kmeans(sample, loss.num_words, hook.niter, hook.seed,
                    hook.max_points_per_centroid, 'faiss')
-            return middle - start, time.perf_counter() - middle
+            return teacher, clock.read()
 
         extractor = TeacherFeatureExtractor(model, loss, hook.loss_name,
                                             loader, hook.recorder,
                                             hook.num_images, hook.seed)
         sample, seen = extractor.extract(budget, hook.seed)  # untimed
-        rows = []
+        rows = []  # (wall, cpu) of the hook, teacher pass, k-means
         for _ in range(args.repeats):
             loss.vocab_ready.fill_(False)
-            start = time.perf_counter()
+            clock = _Clock()
             hook.before_train(runner)
-            total = time.perf_counter() - start
-            teacher, km = reference()
-            rows.append((total, teacher, km, total / (teacher + km)))
-    ratios = [row[3] for row in rows]
+            rows.append((clock.read(), *reference()))
+    ratios = {
+        kind: [hook_t[i] / (teacher[i] + km[i])
+               for hook_t, teacher, km in rows]
+        for i, kind in enumerate(('wall', 'cpu'))
+    }
     print(f'{osp.basename(args.config)}: {extractor.num_images} images, '
           f'{seen} vectors of {loss.feat_channels} channels, k-means of '
           f'{sample.shape[0]} into K={loss.num_words}; torch '
           f'{torch.get_num_threads()} threads, {os.cpu_count()} CPUs, load '
           f'average {os.getloadavg()[0]:.2f}')
-    print('| hook (s) | teacher pass (s) | FAISS k-means (s) | ratio |')
-    print('|---:|---:|---:|---:|')
-    for total, teacher, km, ratio in rows:
-        print(f'| {total:.2f} | {teacher:.2f} | {km:.2f} | {ratio:.3f} |')
-    median = statistics.median(ratios)
-    print(f'median ratio {median:.3f} (range {min(ratios):.3f}-'
-          f'{max(ratios):.3f}) over {len(rows)} interleaved repeats')
-    return dict(rows=rows, median=median)
+    print('| seconds, wall (CPU) | hook | teacher pass | FAISS k-means | '
+          'ratio |')
+    print('|---|---:|---:|---:|---:|')
+    for r, (hook_t, teacher, km) in enumerate(rows):
+        cells = ' | '.join(f'{t[0]:.2f} ({t[1]:.2f})'
+                           for t in (hook_t, teacher, km))
+        print(f"| repeat {r + 1} | {cells} | {ratios['wall'][r]:.3f} "
+              f"({ratios['cpu'][r]:.3f}) |")
+    median = {k: statistics.median(v) for k, v in ratios.items()}
+    for kind, values in ratios.items():
+        print(f'median {kind} ratio {median[kind]:.3f} (range '
+              f'{min(values):.3f}-{max(values):.3f}) over {len(rows)} '
+              'interleaved repeats')
+    return dict(rows=rows, ratios=ratios, median=median)
 
 
 if __name__ == '__main__':
