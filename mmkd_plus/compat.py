@@ -30,7 +30,8 @@ __all__ = [
     'stub_mmrazor_quantization', 'define_torchvision_op_schemas',
     'fix_set_module_inplace_false', 'allow_mmengine_checkpoint_globals',
     'fix_cpu_distributed_init', 'fix_cpu_ddp_device_ids',
-    'fix_cpu_sync_bn', 'fix_kd_soft_ce_loss', 'ORIGINALS', 'SKIP_ENV'
+    'fix_cpu_sync_bn', 'fix_kd_soft_ce_loss', 'fix_crd_dataset_ragged_classes',
+    'fix_pack_crd_cls_inputs', 'ORIGINALS', 'SKIP_ENV'
 ]
 
 TORCH2 = int(torch.__version__.split('.')[0]) >= 2
@@ -363,6 +364,123 @@ def fix_kd_soft_ce_loss() -> bool:
     return True
 
 
+def _parse_contrast_info_ragged(self) -> None:
+    """MMRazor's ``CRDDataset._parse_fullset_contrast_info`` with the
+    per-class index lists kept as a 1-d object array, whose classes may have
+    different sizes (same fields, same sampling, same random draws)."""
+    import numpy as np
+    if self.sample_mode not in ('exact', 'random'):
+        raise ValueError('CRDDataset sample_mode must be "exact" or '
+                         f'"random", got {self.sample_mode!r}')
+    if self.dataset.test_mode:
+        return
+    self.gt_labels = self.dataset.get_gt_labels()
+    self.num_samples = len(self.dataset)
+    num_classes = self.num_classes
+    if num_classes is None:
+        num_classes = int(max(self.gt_labels)) + 1
+    labels = np.asarray(self.gt_labels)
+    positive = [np.flatnonzero(labels == c) for c in range(num_classes)]
+    negative = [
+        np.concatenate([positive[j] for j in range(num_classes) if j != c])
+        if num_classes > 1 else np.zeros(0, dtype=np.int64)
+        for c in range(num_classes)
+    ]
+    if 0 < self.percent < 1:
+        n = int(len(negative[0]) * self.percent)
+        negative = [np.random.permutation(neg)[0:n] for neg in negative]
+
+    def ragged(arrays):
+        out = np.empty(len(arrays), dtype=object)
+        for i, arr in enumerate(arrays):
+            out[i] = arr
+        return out
+
+    self.cls_positive = ragged(positive)
+    self.cls_negative = ragged(negative)
+
+
+@_once
+def fix_crd_dataset_ragged_classes() -> bool:
+    """#14: MMRazor's ``CRDDataset`` fails on numpy >= 1.24 for classes of
+    unequal size.
+
+    ``_parse_fullset_contrast_info`` ends with
+    ``np.asarray(self.cls_positive)`` on a list of per-class index arrays;
+    when the classes have different sizes numpy 1.24+ (and 2.x) raises
+    ``ValueError: setting an array element with a sequence. The requested
+    array has an inhomogeneous shape``, so MMRazor's own CRD configs fail
+    on any dataset that is not perfectly balanced (a subset of CIFAR, the
+    digits). We replace the method with one that stores the same per-class
+    arrays in a 1-d object array.
+    """
+    from mmrazor.datasets.crd_dataset_wrapper import CRDDataset
+    current = CRDDataset._parse_fullset_contrast_info
+    if current is _parse_contrast_info_ragged:
+        return False
+    ORIGINALS['fix_crd_dataset_ragged_classes'] = current
+    CRDDataset._parse_fullset_contrast_info = _parse_contrast_info_ragged
+    return True
+
+
+def _pack_crd_cls_inputs_class():
+    """MMRazor's ``PackCRDClsInputs`` on mmpretrain's ``PackInputs``."""
+    import numpy as np
+    from mmpretrain.datasets.transforms import PackInputs
+
+    class PackCRDClsInputs(PackInputs):
+        """MMRazor's ``PackCRDClsInputs`` (its fields, its semantics) built
+        on mmpretrain's ``PackInputs`` instead of mmcls's ``PackClsInputs``:
+        ``sample_idx`` and ``contrast_sample_idxs`` become long tensors of
+        the data sample, as MMRazor's ``CRDLoss`` reads them."""
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.meta_keys = tuple(k for k in self.meta_keys
+                                   if k != 'sample_idx')
+
+        def transform(self, results: dict) -> dict:
+            packed = super().transform(results)
+            sample = packed['data_samples']
+            for key in ('sample_idx', 'contrast_sample_idxs'):
+                if key in results:
+                    value = results[key]
+                    if isinstance(value, np.ndarray):
+                        value = torch.from_numpy(value)
+                    sample.set_data(
+                        {key: torch.as_tensor(value, dtype=torch.long)})
+            return packed
+
+    PackCRDClsInputs.__mmkd_plus__ = True  # type: ignore[attr-defined]
+    return PackCRDClsInputs
+
+
+@_once
+def fix_pack_crd_cls_inputs() -> bool:
+    """#15: MMRazor's ``PackCRDClsInputs`` cannot be built without mmcls.
+
+    It subclasses mmcls's ``PackClsInputs``; with only mmpretrain installed
+    that base is a placeholder and building the transform raises
+    ``ImportError: `PackClsInputs` is not installed properly, please install
+    it from mmcls``, so MMRazor's own CRD configs cannot build their
+    pipeline. We register, under the same name in MMRazor's transform
+    registry, the same packing on mmpretrain's ``PackInputs``.
+    """
+    import mmrazor.datasets.transforms.formatting as formatting
+    from mmrazor.registry import TRANSFORMS
+    current = formatting.PackCRDClsInputs
+    base_module = getattr(formatting.PackClsInputs, '__module__', '') or ''
+    if getattr(current, '__mmkd_plus__', False) or base_module.startswith(
+            'mmcls'):
+        return False  # fixed already, or mmcls is installed and it works
+    fixed = _pack_crd_cls_inputs_class()
+    fixed.__module__ = formatting.__name__
+    ORIGINALS['fix_pack_crd_cls_inputs'] = current
+    formatting.PackCRDClsInputs = fixed
+    TRANSFORMS.register_module('PackCRDClsInputs', module=fixed, force=True)
+    return True
+
+
 def apply() -> List[str]:
     """Apply every fix (idempotent). Returns the names of those that acted.
 
@@ -383,4 +501,6 @@ def apply() -> List[str]:
     fix_cpu_sync_bn()
     fix_set_module_inplace_false()
     fix_kd_soft_ce_loss()
+    fix_crd_dataset_ragged_classes()
+    fix_pack_crd_cls_inputs()
     return applied_fixes()

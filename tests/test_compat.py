@@ -49,7 +49,8 @@ def test_fixes_applied_for_this_torch():
     acted = compat.applied_fixes()
     for name in ('fix_cpu_distributed_init', 'fix_cpu_ddp_device_ids',
                  'fix_cpu_sync_bn', 'fix_set_module_inplace_false',
-                 'fix_kd_soft_ce_loss', *TORCH2_ONLY):
+                 'fix_kd_soft_ce_loss', 'fix_crd_dataset_ragged_classes',
+                 'fix_pack_crd_cls_inputs', *TORCH2_ONLY):
         # torch <= 1.13: the import-time fixes must not act
         assert (name in acted) == (compat.TORCH2
                                    or name not in TORCH2_ONLY), name
@@ -322,3 +323,70 @@ def test_torchvision_fix_leaves_a_matching_build_alone(monkeypatch):
     monkeypatch.undo()
     if not ext._has_ops():
         assert compat._torchvision_ops_load() is False
+
+
+# STACK #14 -------------------------------------------------------------------
+def _mmrazor_crd_dataset(digits_root, neg_num=5):
+    from mmrazor.datasets import CRDDataset
+    return CRDDataset(
+        dataset=dict(type='mmpretrain.DigitsCIFAR', data_root=digits_root,
+                     split='train', pipeline=[]),
+        neg_num=neg_num, percent=1.0, lazy_init=True)
+
+
+def test_crd_dataset_with_classes_of_unequal_size(digits_root):
+    from mmrazor.datasets.crd_dataset_wrapper import CRDDataset
+    dataset = _mmrazor_crd_dataset(digits_root)
+    dataset.dataset.full_init()
+    labels = np.asarray(dataset.dataset.get_gt_labels())
+    counts = np.bincount(labels)
+    assert len(set(counts.tolist())) > 1  # the digits' classes differ
+    # upstream: numpy >= 1.24 refuses the ragged per-class lists
+    current = CRDDataset._parse_fullset_contrast_info
+    CRDDataset._parse_fullset_contrast_info = \
+        compat.ORIGINALS['fix_crd_dataset_ragged_classes']
+    try:
+        if np.lib.NumpyVersion(np.__version__) >= '1.24.0':
+            with pytest.raises(ValueError, match='inhomogeneous|sequence'):
+                _mmrazor_crd_dataset(digits_root).full_init()
+        else:  # older numpy made an object array: same result as ours
+            _mmrazor_crd_dataset(digits_root).full_init()
+    finally:
+        CRDDataset._parse_fullset_contrast_info = current
+    dataset.full_init()
+    for c in range(10):
+        assert dataset.cls_positive[c].tolist() == \
+            np.flatnonzero(labels == c).tolist()
+        assert len(dataset.cls_negative[c]) == len(labels) - counts[c]
+        assert not (labels[dataset.cls_negative[c]] == c).any()
+    info = dataset.get_data_info(7)
+    idx = info['contrast_sample_idxs']
+    assert idx.shape == (6, ) and idx[0] == 7
+    assert not (labels[idx[1:]] == labels[7]).any()
+
+
+# STACK #15 -------------------------------------------------------------------
+def test_pack_crd_cls_inputs_without_mmcls(digits_root):
+    from mmrazor.models.losses import CRDLoss
+    from mmrazor.registry import TRANSFORMS
+    # upstream: a subclass of mmcls's PackClsInputs placeholder
+    with pytest.raises(ImportError, match='mmcls'):
+        compat.ORIGINALS['fix_pack_crd_cls_inputs']()
+    pack = TRANSFORMS.build(dict(type='PackCRDClsInputs'))
+    dataset = _mmrazor_crd_dataset(digits_root, neg_num=4)
+    samples = []
+    for i in (0, 5, 9):
+        packed = pack.transform(dataset.get_data_info(i))
+        assert packed['inputs'].shape == (3, 32, 32)
+        sample = packed['data_samples']
+        assert sample.sample_idx.dtype == torch.long
+        assert int(sample.sample_idx) == i
+        assert sample.contrast_sample_idxs.shape == (5, )
+        assert int(sample.contrast_sample_idxs[0]) == i
+        samples.append(sample)
+    # MMRazor's own CRDLoss reads those fields
+    torch.manual_seed(0)
+    loss = CRDLoss(neg_num=4, sample_n=len(dataset), dim_out=8)(
+        torch.randn(3, 8), torch.randn(3, 8), samples)
+    assert loss.numel() == 1 and torch.isfinite(loss).all()
+    assert loss.item() > 0
