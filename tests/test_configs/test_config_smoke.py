@@ -68,7 +68,8 @@ def test_config_parses_and_builds(path):
             dataset = dataset.dataset
         assert dataset.type in ('LocalCIFAR10', 'LocalCIFAR100',
                                 'LocalImageNet', 'DigitsCIFAR',
-                                'CustomDataset'), dataset
+                                'CustomDataset', 'CIFAR10S', 'DigitsS',
+                                'UTKFace', 'CelebA'), dataset
         assert not dataset.get('download', False)
     model_cfg = cfg.model.copy()
     # teacher_ckpt, and SSKD's stage-1 checkpoint teacher_ss_ckpt

@@ -1,5 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .check_finite_loss_hook import CheckFiniteLossHook
+from .loss_weight_schedule_hook import LinearLossWeightHook
 from .quest_vocabulary_hook import QuESTVocabularyHook
 
-__all__ = ['CheckFiniteLossHook', 'QuESTVocabularyHook']
+__all__ = ['CheckFiniteLossHook', 'QuESTVocabularyHook', 'LinearLossWeightHook']

@@ -1,0 +1,6 @@
+_base_ = ['./_base_hkd.py', '../_base_/pairs/cifarnet_cifarnet_cifar10s.py',
+          '../_base_/settings/cifar10s_bs128_50e.py', './_base_ad.py']
+model = dict(**_base_.pair, distiller=dict(  # T: Table 1
+    distill_losses=dict(loss_kd=dict(tau=1))))
+model['architecture']['head'].update(_base_.ad_head, reverse_scale=1e-4)
+optim_wrapper = _base_.ad_optim

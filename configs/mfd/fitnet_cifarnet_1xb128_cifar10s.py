@@ -1,0 +1,4 @@
+_base_ = ['./_base_fitnet.py', '../_base_/pairs/cifarnet_cifarnet_cifar10s.py',
+          '../_base_/settings/cifar10s_bs128_50e.py']
+model = dict(**_base_.pair, distiller=dict(  # T: Table 1
+    _base_.penultimate, distill_losses=dict(loss_kd=dict(tau=1))))

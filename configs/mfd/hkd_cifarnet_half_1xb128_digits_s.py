@@ -1,0 +1,5 @@
+_base_ = [
+    './_base_hkd.py', '../_base_/pairs/cifarnet_half_cifarnet_half_digits_s.py',
+    '../_base_/settings/digits_s_bs128_20e.py'
+]
+model = dict(**_base_.pair)
