@@ -1,35 +1,5 @@
-# QuEST (Jain et al., ECCV 2020, https://arxiv.org/abs/1912.01540), the
-# transfer-learning pattern of the paper's Section 4.2 (MIT-67 indoor
-# scenes, the protocol of VID, Ahn et al. CVPR 2019): an ImageNet ResNet34
-# teacher, a ResNet18 student trained from scratch on a small dataset.
-# Where: layer3 (14x14x256) and layer4 (7x7x512) on both sides, TWO
-# vocabularies of K = 4096 words each (supplement C.2; configs/quest/README.md).
-# tau = 0.002 for layer3 (the code's beta = 500) and 0.2 for layer4
-# (beta = 5), each chosen so that the mean closest-word probability is
-# ~0.996 (supplement C.2): check yours with tools/analysis/quest_tau.py.
-# Predictor: the authors' transfer configs use gamma = 10 fixed and a bias
-#.
-# Loss: L = 1.0 x CE + 10 x (L_QuEST(layer3) + L_QuEST(layer4)), i.e.
-# alpha = 1, beta = 10 for a ResNet18 student (20 for VGG9), the per-level
-# losses summed with weight 1.
-# beta: the supplement tunes it on a 20% validation split of the training
-# images to avoid overfitting the classification of the training images
-# (VID's protocol). To tune it for your dataset, train with
-# train_dataloader.dataset.data_prefix pointing at 80% of the training
-# images and val_dataloader at the held-out 20%, sweep
-# model.distiller.distill_losses.loss_quest_layer{3,4}.loss_weight (e.g.
-# 1, 3, 10, 20), then retrain on all training images with the best value.
-# Schedule (supplement C.2, VID's protocol): 200 epochs, batch 128, LR 0.05
-# x0.1 at epoch 150; SGD momentum 0.9, weight decay 5e-4 and Nesterov are
-# this config's assumptions (not stated for transfer learning).
-# Data: mmpretrain's CustomDataset (local folders only, one sub-folder per
-# class): data/mit67/train/<class>/*.jpg and data/mit67/test/<class>/*.jpg.
-# ImageNet-style 224x224 pipeline.
-# Teacher: an ImageNet-trained ResNet34 (its 1000-way head is unused).
-# mmkd_plus never downloads: fetch mmpretrain's resnet34_8xb32_in1k
-# checkpoint (https://download.openmmlab.com/mmclassification/v0/resnet/
-# resnet34_8xb32_in1k_20210831-f257d4e6.pth) to
-# checkpoints/resnet34_8xb32_in1k.pth beforehand.
+# QuEST transfer learning (MIT-67 pattern): an ImageNet ResNet34 teacher, a
+# ResNet18 student from scratch, layer3 + layer4 (see README.md).
 _base_ = ['../_base_/default_runtime.py']
 
 num_classes = 67  # MIT-67
@@ -162,8 +132,9 @@ model = dict(
 find_unused_parameters = True
 
 # ------------------------------------------------------------ schedule
+# the authors' transfer optimizer: SGD momentum 0.9 without Nesterov
 optim_wrapper = dict(optimizer=dict(
-    type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=True))
+    type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=False))
 param_scheduler = dict(
     type='MultiStepLR', by_epoch=True, milestones=[150], gamma=0.1)
 train_cfg = dict(by_epoch=True, max_epochs=200, val_interval=10)
@@ -175,18 +146,45 @@ auto_scale_lr = dict(base_batch_size=128)
 
 # one vocabulary per level, each over all the training images (test
 # pipeline), every vector clustered (max_points_per_centroid=1e7)
+# The two vocabularies are the teacher's on ImageNet (K = 4096 each, built
+# on a 200k-image subset), as the authors' transfer configs load them:
+# from vocab_file by default. Where the files do not exist yet, set
+# vocab_file=None (e.g. --cfg-options custom_hooks.0.vocab_file=None
+# custom_hooks.1.vocab_file=None): the hooks then build them from
+# `imagenet_vocab_loader` and save them to save_vocab_file. To build them on
+# the target dataset instead, also set the hooks' dataloader=None.
+vocab_files = {
+    layer: f'checkpoints/quest_vocab_resnet34_in1k_{layer}_k4096.pth'
+    for layer in ('layer3', 'layer4')
+}
+imagenet_vocab_loader = dict(
+    batch_size=64,
+    num_workers=4,
+    dataset=dict(
+        _scope_='mmpretrain',
+        type='LocalImageNet',
+        data_root='data/imagenet',
+        split='train',
+        pipeline=[
+            dict(type='LoadImageFromFile'),
+            dict(type='ResizeEdge', scale=256, edge='short'),
+            dict(type='CenterCrop', crop_size=224),
+            dict(type='PackInputs'),
+        ]),
+    sampler=dict(type='DefaultSampler', shuffle=False))
 custom_hooks = [
     dict(
         _scope_='mmrazor',
         type='QuESTVocabularyHook',
-        loss_name=name,
-        num_images=None,
+        loss_name=f'loss_quest_{layer}',
+        num_images=200000,
         batch_size=64,
         niter=20,
         seed=0,
-        max_points_per_centroid=1e7,
+        max_points_per_centroid=256,
         backend='auto',
-        vocab_file=None,
-        save_vocab_file=None)
-    for name in ('loss_quest_layer3', 'loss_quest_layer4')
+        vocab_file=vocab_files[layer],
+        save_vocab_file=vocab_files[layer],
+        dataloader=imagenet_vocab_loader)
+    for layer in ('layer3', 'layer4')
 ]

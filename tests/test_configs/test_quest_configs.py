@@ -39,7 +39,7 @@ def test_quest_configs_cover_table1():
     assert sum(n.endswith('_cifar100.py') for n in names) == 13
     for name in ('quest_block3_wrn_40_1_wrn_16_1_1xb128_cifar10.py',
                  'quest_layer4_resnet34_resnet18_8xb32_in1k.py',
-                 'quest_layer4_resnet50_mobilenetv2_8xb32_in1k.py',
+                 'quest_layer4_resnet50_mobilenetv1_8xb32_in1k.py',
                  'quest_layer3+4_resnet34_resnet18_1xb128_custom.py'):
         assert name in names
 
@@ -108,7 +108,7 @@ def test_quest_config_forward(path):
 def test_quest_tau_tool(digits_root, digits_teacher_ckpt, tmp_path, capsys):
     tool = load_tool('analysis/quest_tau.py')
     cfg = Config.fromfile(DIGITS_QUEST)
-    k = cfg.num_words
+    k = cfg.model.distiller.distill_losses.loss_quest.num_words
     vocab_file = str(tmp_path / 'vocab.pth')
     torch.save(dict(vocab=torch.rand(k, 64)), vocab_file)
     out_json = str(tmp_path / 'tau.json')

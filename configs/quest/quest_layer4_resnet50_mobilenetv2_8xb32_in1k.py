@@ -1,2 +1,0 @@
-_base_ = ['./_base_quest_in1k.py', '../_base_/pairs/resnet50_mobilenetv2_in1k.py']
-model = dict(**_base_.pair, distiller=_base_.quest)
