@@ -90,11 +90,19 @@ def load_teacher_checkpoint(teacher: torch.nn.Module, path: str,
         key (str): The config key to name in errors.
     """
     if not _is_remote(path) and not osp.isfile(path):
+        if type(getattr(teacher, 'backbone', None)).__name__ == 'ResNet':
+            # an ImageNet ResNet: its weights are converted, not trained here
+            how = ('Convert torchvision\'s ImageNet weights (QuEST\'s '
+                   'teacher) with `python tools/model_converters/'
+                   'torchvision_resnet_to_mmpretrain.py resnet34-b627a593.pth '
+                   f'{path}`, or put mmpretrain\'s checkpoint of the same '
+                   'ResNet there (configs/quest/README.md lists them)')
+        else:
+            how = ('Train the teacher first (e.g. `python tools/train.py '
+                   'configs/teachers/<teacher>.py`)')
         raise FileNotFoundError(
-            f'{key}={osp.abspath(path)!r} does not exist. Train the teacher '
-            'first (e.g. `python tools/train.py configs/teachers/'
-            f'<teacher>.py`) or point {key} at its checkpoint, e.g. '
-            f'--cfg-options {key}=PATH.')
+            f'{key}={osp.abspath(path)!r} does not exist. {how}, or point '
+            f'{key} at its checkpoint, e.g. --cfg-options {key}=PATH.')
     checkpoint = _load_or_explain(path, key)
     state = checkpoint.get('state_dict', checkpoint)
     if any(k.startswith('architecture.') for k in state):

@@ -60,6 +60,19 @@ def test_missing_teacher_checkpoint(kd_model_cfg, tmp_path):
         MODELS.build(cfg)
 
 
+def test_missing_imagenet_teacher_names_the_converter(tmp_path):
+    """An ImageNet ResNet teacher is converted, not trained here: the
+    message names the torchvision converter."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(
+        'configs/quest/quest_layer4_resnet34_resnet18_8xb32_in1k.py').model
+    cfg.teacher_ckpt = str(tmp_path / 'resnet34.pth')
+    with pytest.raises(FileNotFoundError,
+                       match=r'resnet34\.pth.*does not exist.*'
+                       r'torchvision_resnet_to_mmpretrain\.py'):
+        MODELS.build(cfg)
+
+
 def test_teacher_checkpoint_of_another_network(kd_model_cfg, tmp_path):
     # a resnet8 state dict given as the resnet20 teacher's checkpoint
     student = MODELS.build(kd_model_cfg).student
