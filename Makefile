@@ -100,7 +100,7 @@ PYTHON310 ?= $(shell for p in \
 
 $(LEGACY_STAMP): $(REQUIREMENTS)
 	rm -rf $(LEGACY_DIR)
-	$(PYTHON310) -m venv $(LEGACY_DIR)
+	$(FOUND_PYTHON310) -m venv $(LEGACY_DIR)
 	$(LPY) -m pip download --quiet -d $(LEGACY_WHEELS) -c $(LEGACY) \
 	    torch torchvision numpy
 	$(LPY) -m pip install --quiet --no-index --find-links $(LEGACY_WHEELS) \
@@ -113,18 +113,25 @@ $(LEGACY_STAMP): $(REQUIREMENTS)
 	$(LPY) -m pip install --quiet -e '.[demo,tests]'
 	touch $(LEGACY_STAMP)
 
+ifneq ($(filter test-legacy,$(MAKECMDGOALS)),)
+FOUND_PYTHON310 := $(PYTHON310)
+endif
+ifeq ($(FOUND_PYTHON310),)
 test-legacy:
-	@if [ -z "$(PYTHON310)" ]; then \
-	  if [ "$(MMKD_PLUS_SKIP_LEGACY)" = 1 ]; then \
-	    echo "make test-legacy: no Python 3.10 found; skipped" \
-	      "(MMKD_PLUS_SKIP_LEGACY=1)"; exit 0; fi; \
-	  echo "make test-legacy: no Python 3.10 found (pyenv's" \
-	    "versions/3.10.*, python3.10 on PATH). Install one" \
-	    "(pyenv install 3.10), set PYTHON310=/path/to/python3.10, or set" \
-	    "MMKD_PLUS_SKIP_LEGACY=1 to skip." >&2; exit 1; fi
-	@$(MAKE) --no-print-directory $(LEGACY_STAMP) PYTHON310=$(PYTHON310)
+	@if [ "$(MMKD_PLUS_SKIP_LEGACY)" = 1 ]; then \
+	  echo "make test-legacy: no Python 3.10 found; skipped" \
+	    "(MMKD_PLUS_SKIP_LEGACY=1)"; exit 0; fi; \
+	echo "make test-legacy: no Python 3.10 found (pyenv's" \
+	  "versions/3.10.*, python3.10 on PATH). Install one" \
+	  "(pyenv install 3.10), set PYTHON310=/path/to/python3.10, or set" \
+	  "MMKD_PLUS_SKIP_LEGACY=1 to skip." >&2; exit 1
+else
+test-legacy: $(LEGACY_STAMP)
+	@echo "make test-legacy: $(FOUND_PYTHON310), torch" \
+	  "$$($(LPY) -c 'import torch; print(torch.__version__)')"
 	MMKD_PLUS_DEPLOYMENT_DIR=$(LEGACY_DIR) $(LPY) -m pytest \
 	    $(LEGACY_TESTS) -p no:cacheprovider $(PYTEST_ARGS)
+endif
 
 lint: $(STAMP)
 	$(PY) -m pip install --quiet flake8 isort yapf
