@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+from .celeba import CelebA
 from .cifar import LocalCIFAR10, LocalCIFAR100
 from .cifar10s import CIFAR10S, DigitsS
 from .crd_dataset import CRDDatasetWrapper
@@ -7,10 +8,11 @@ from .fairness import FairnessDatasetMixin, read_groups, rgb_to_gray
 from .imagenet import LocalImageNet
 from .samplers import GroupBalancedBatchSampler
 from .transforms import *  # noqa: F401,F403
+from .utkface import UTKFace
 
 __all__ = [
     'CRDDatasetWrapper', 'LocalCIFAR10', 'LocalCIFAR100', 'LocalImageNet',
     'DigitsCIFAR', 'write_digits_cifar', 'CIFAR10S', 'DigitsS',
     'FairnessDatasetMixin', 'read_groups', 'rgb_to_gray',
-    'GroupBalancedBatchSampler'
+    'GroupBalancedBatchSampler', 'UTKFace', 'CelebA'
 ]
