@@ -38,19 +38,28 @@ model = dict(
                          select_ratio=0.75, loss_weight=sskd_weights['ss'])),
         loss_forward_mappings=dict(
             loss_kd=dict(
-                s_logits=dict(from_student=True, recorder='fc'),
-                t_logits=dict(from_student=False, recorder='fc'),
+                preds_S=dict(from_student=True, recorder='fc'),
+                preds_T=dict(from_student=False, recorder='fc'),
                 data_samples=dict(from_student=True, recorder='data_samples',
                                   data_idx=1)),
             loss_tf=dict(
-                s_logits=dict(from_student=True, recorder='fc'),
-                t_logits=dict(from_student=False, recorder='fc'),
+                preds_S=dict(from_student=True, recorder='fc'),
+                preds_T=dict(from_student=False, recorder='fc'),
                 data_samples=dict(from_student=True, recorder='data_samples',
                                   data_idx=1)),
             loss_ss=dict(
-                s_feats=dict(from_student=True, recorder='feat', data_idx=0,
+                preds_S=dict(from_student=True, recorder='feat', data_idx=0,
                              connector='ss_s'),
-                t_feats=dict(from_student=False, recorder='feat', data_idx=0,
+                preds_T=dict(from_student=False, recorder='feat', data_idx=0,
                              connector='ss_t'),
                 data_samples=dict(from_student=True, recorder='data_samples',
                                   data_idx=1)))))
+# The classification self-supervised tasks of the supplement's ablation
+# (rotation 4-way, jigsaw 24-way, exemplar one class per image): the heads
+# are classifiers (SSKDHead out_channels = the classes) and L_ss transfers
+# their logits over every view, with selective transfer on the teacher's
+# rank of each view's label. Temperature 4 is ours (the supplement gives
+# none). A task's leaf sets distill_losses.loss_ss to this.
+ss_classifier_loss = dict(
+    _delete_=True, type='SSKDKLLoss', tau=4.0, views='all',
+    target='view_label', select_ratio=0.75, loss_weight=sskd_weights['ss'])

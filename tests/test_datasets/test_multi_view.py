@@ -166,3 +166,23 @@ def test_training_batch_has_every_view_validation_only_normal(digits_root):
         batch = pre(pseudo_collate([ds[i] for i in range(4)]), True)
         assert tuple(batch['inputs'].shape) == shape
         assert len(batch['data_samples']) == 4
+
+
+def test_random_hue_is_mmcv_adjust_hue_and_takes_negative_shifts():
+    import mmcv
+
+    from mmkd_plus.datasets.transforms import RandomHue
+    img = _image(3, size=8)
+    for factor in (0.05, 0.1, 0.3):
+        assert np.array_equal(
+            RandomHue(color_format='bgr').shift(img, factor),
+            mmcv.adjust_hue(img, factor, backend='cv2'))
+    # mmcv (behind mmpretrain's ColorJitter) fails for a negative shift on
+    # numpy >= 2; RandomHue wraps around as numpy < 2 did
+    if int(np.__version__.split('.')[0]) >= 2:
+        with pytest.raises(OverflowError):
+            mmcv.adjust_hue(img, -0.1, backend='cv2')
+    shifted = RandomHue(color_format='bgr').shift(img, -0.1)
+    assert shifted.shape == img.shape and not np.array_equal(shifted, img)
+    with pytest.raises(ValueError, match=r'\[0, 0.5\]'):
+        RandomHue(hue=0.6)

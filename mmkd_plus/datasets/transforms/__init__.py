@@ -1,9 +1,9 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .formatting import PackCRDInputs
 from .multi_view import (JigsawPermute, LabelledMultiView,
-                         PackMultiViewInputs)
+                         PackMultiViewInputs, RandomHue)
 
 __all__ = [
     'PackCRDInputs', 'LabelledMultiView', 'JigsawPermute',
-    'PackMultiViewInputs'
+    'PackMultiViewInputs', 'RandomHue'
 ]

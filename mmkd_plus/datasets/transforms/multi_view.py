@@ -12,21 +12,28 @@ they lack:
   view, its self-supervised label (the rotation, the jigsaw permutation,
   the image index), which ``MultiView`` drops;
 - :class:`JigsawPermute`: the 2x2 jigsaw puzzle (24 permutation classes);
+- :class:`RandomHue`: the hue part of colour jitter (mmcv's
+  ``adjust_hue``, behind mmpretrain's ``ColorJitter(hue=...)``, raises
+  ``OverflowError`` for a negative shift on numpy >= 2);
 - :class:`PackMultiViewInputs`: packs the V views of an image into one
   (V, C, H, W) tensor and the labels into the data sample, so that a batch
   holds every view and says which is which.
 """
 import itertools
+import random
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
 import torch
+import cv2
 from mmcv.transforms import BaseTransform
 from mmpretrain.datasets.transforms import MultiView, PackInputs
 
 from mmkd_plus.registry import TRANSFORMS
 
-__all__ = ['LabelledMultiView', 'JigsawPermute', 'PackMultiViewInputs']
+__all__ = [
+    'LabelledMultiView', 'JigsawPermute', 'RandomHue', 'PackMultiViewInputs'
+]
 
 
 @TRANSFORMS.register_module()
@@ -176,6 +183,49 @@ class JigsawPermute(BaseTransform):
     def __repr__(self) -> str:
         return f'{self.__class__.__name__}(grid={self.grid}, ' \
                f'index={self.index})'
+
+
+@TRANSFORMS.register_module()
+class RandomHue(BaseTransform):
+    """Shift the hue by a factor drawn uniformly from [-hue, hue].
+
+    The hue step of torchvision's / mmcv's colour jitter: in HSV with the
+    hue on 0..255, ``h = (h + int(factor * 255)) mod 256``, as mmcv's
+    ``adjust_hue`` computes it on numpy < 2 (where a negative shift wraps
+    around; numpy >= 2 raises ``OverflowError`` instead). Use it after
+    ``ColorJitter(hue=0)``.
+
+    Args:
+        hue (float): The largest shift, in [0, 0.5]. Defaults to 0.1.
+        color_format (str): ``'rgb'`` or ``'bgr'``, the channel order of
+            the image. Defaults to ``'rgb'``.
+    """
+
+    def __init__(self, hue: float = 0.1, color_format: str = 'rgb') -> None:
+        if not 0.0 <= hue <= 0.5:
+            raise ValueError(f'RandomHue.hue must be in [0, 0.5], got {hue}')
+        if color_format not in ('rgb', 'bgr'):
+            raise ValueError("RandomHue.color_format must be 'rgb' or "
+                             f"'bgr', got {color_format!r}")
+        self.hue = hue
+        self.color_format = color_format
+
+    def shift(self, img: np.ndarray, factor: float) -> np.ndarray:
+        """Shift the hue of a uint8 image by ``factor``."""
+        to_hsv, to_img = (cv2.COLOR_RGB2HSV_FULL, cv2.COLOR_HSV2RGB_FULL) \
+            if self.color_format == 'rgb' else (cv2.COLOR_BGR2HSV_FULL,
+                                                cv2.COLOR_HSV2BGR_FULL)
+        hsv = cv2.cvtColor(img.astype(np.uint8), to_hsv)
+        step = int(factor * 255)
+        hsv[..., 0] = ((hsv[..., 0].astype(np.int32) + step) % 256).astype(
+            np.uint8)
+        return cv2.cvtColor(hsv, to_img).astype(img.dtype)
+
+    def transform(self, results: dict) -> dict:
+        """Shift the hue of ``results['img']`` by a random factor."""
+        results['img'] = self.shift(results['img'],
+                                    random.uniform(-self.hue, self.hue))
+        return results
 
 
 @TRANSFORMS.register_module()

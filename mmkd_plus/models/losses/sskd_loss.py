@@ -143,21 +143,21 @@ class SSKDKLLoss(nn.Module):
         self.target = target
         self.loss_weight = loss_weight
 
-    def forward(self, s_logits: Tensor, t_logits: Tensor,
+    def forward(self, preds_S: Tensor, preds_T: Tensor,
                 data_samples: List) -> Tensor:
         """Compute the loss.
 
         Args:
-            s_logits (Tensor): Student scores of every view, (B * V, K).
-            t_logits (Tensor): Teacher scores of every view, (B * V, K).
+            preds_S (Tensor): Student scores of every view, (B * V, K).
+            preds_T (Tensor): Teacher scores of every view, (B * V, K).
             data_samples (list[DataSample]): The B multi-view data samples.
 
         Returns:
             Tensor: The weighted loss.
         """
-        num_views = _num_views(data_samples, s_logits.size(0), 'SSKDKLLoss')
-        with autocast_off(s_logits.device):
-            s, t = to_compute_dtype(s_logits, t_logits.detach())
+        num_views = _num_views(data_samples, preds_S.size(0), 'SSKDKLLoss')
+        with autocast_off(preds_S.device):
+            s, t = to_compute_dtype(preds_S, preds_T.detach())
             s = _select_views(split_views(s, num_views), self.views)
             t = _select_views(split_views(t, num_views), self.views)
             mask = None
@@ -201,22 +201,22 @@ class SSKDContrastiveLoss(nn.Module):
         self.select_ratio = select_ratio
         self.loss_weight = loss_weight
 
-    def forward(self, s_feats: Tensor, t_feats: Tensor,
+    def forward(self, preds_S: Tensor, preds_T: Tensor,
                 data_samples: List) -> Tensor:
         """Compute the loss.
 
         Args:
-            s_feats (Tensor): Student head outputs, (B * V, D).
-            t_feats (Tensor): Teacher head outputs, (B * V, D').
+            preds_S (Tensor): Student head outputs, (B * V, D).
+            preds_T (Tensor): Teacher head outputs, (B * V, D').
             data_samples (list[DataSample]): The B multi-view data samples.
 
         Returns:
             Tensor: The weighted loss.
         """
-        num_views = _num_views(data_samples, s_feats.size(0),
+        num_views = _num_views(data_samples, preds_S.size(0),
                                'SSKDContrastiveLoss')
-        with autocast_off(s_feats.device):
-            s, t = to_compute_dtype(s_feats, t_feats.detach())
+        with autocast_off(preds_S.device):
+            s, t = to_compute_dtype(preds_S, preds_T.detach())
             a_s = view_similarity(s, num_views)
             a_t = view_similarity(t, num_views)
             mask = None
