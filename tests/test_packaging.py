@@ -110,8 +110,9 @@ def test_mim_ranges_are_the_ones_checked_at_import():
     ('2.0.1', '0.9.1', 'mmengine 0.9.1'),
     ('2.1.0', '1.0.0', 'mmengine 1.0.0'),
 ])
-def test_version_check_names_the_range_and_the_fix(monkeypatch, mmcv_version,
-                                                  mmengine_version, bad):
+def test_version_check_names_the_range_and_the_fix(monkeypatch,
+                                                   mmcv_version,
+                                                   mmengine_version, bad):
     import mmcv
     import mmengine
     mmkd_plus._check_mm_versions()  # the installed ones are in range
@@ -256,7 +257,7 @@ def test_installed_configs_resolve_outside_the_repo(tmp_path, monkeypatch):
     assert cfg.custom_imports.imports == ['mmkd_plus']
 
 
-# the deployment of make test-legacy -------------------------------------------
+# the deployment of make test-legacy ------------------------------------------
 def _pip_versions() -> dict:
     proc = subprocess.run(
         [sys.executable, '-m', 'pip', 'list', '--format=json'],

@@ -7,8 +7,7 @@ import torch.distributed as dist
 
 from mmkd_plus.models.losses import QuESTLoss
 from mmkd_plus.models.losses.crd_memory import CRDMemory, CRDQueueMemory
-from mmkd_plus.models.losses.flag_buffer import (flag_buffer,
-                                                 upgrade_bool_flags)
+from mmkd_plus.models.losses.flag_buffer import flag_buffer, upgrade_bool_flags
 
 
 def _owners():
