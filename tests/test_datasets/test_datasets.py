@@ -152,3 +152,25 @@ def test_one_data_root_option_reaches_every_loader(config):
     assert cfg.train_dataloader.dataset.get('data_root', '/a') == '/a' \
         or cfg.train_dataloader.dataset.dataset.data_root == '/a'
     assert cfg.val_dataloader.dataset.data_root == '/b'
+
+
+@pytest.mark.parametrize(
+    'base', sorted(os.listdir(os.path.join(REPO, 'configs', '_base_',
+                                           'datasets'))))
+def test_every_dataset_base_has_one_data_root(base):
+    """Each dataset base states one top-level data_root that all its
+    loaders read, so ``--cfg-options data_root=PATH`` moves them all."""
+    from mmkd_plus.checks import set_data_root
+    cfg = Config.fromfile(
+        os.path.join(REPO, 'configs', '_base_', 'datasets', base))
+    assert isinstance(cfg.get('data_root'), str), base
+    before = copy.deepcopy(cfg.to_dict())
+    changed = set_data_root(cfg, '/moved', cfg.data_root)
+    assert changed >= 2  # at least the train and the test loader
+    loaders = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+    text_before = repr([before[k] for k in loaders])
+    text_after = repr([cfg.to_dict()[k] for k in loaders])
+    # only the data_root values moved
+    assert text_after.count("'/moved'") == changed
+    assert text_before.replace(repr(before['data_root']),
+                               "'/moved'") == text_after
