@@ -1,0 +1,53 @@
+# UTKFace (MFD's split and transforms): class = age bin (<20, 20-39, >=40),
+# group = race (White, Black, Asian, Indian); the last 100 images of every
+# (race, age) cell after a seed-1 shuffle are the test set (1,200). Train:
+# resize the short edge to 256, random crop 176, horizontal flip; test:
+# short edge 176; ImageNet normalisation. Batch 128.
+# Files: data/utkface/UTKFace/<age>_<gender>_<race>_<date>.jpg.chip.jpg
+dataset_type = 'UTKFace'
+data_root = 'data/utkface'
+data_preprocessor = dict(
+    type='mmpretrain.ClsDataPreprocessor',
+    num_classes=3,
+    mean=[123.675, 116.28, 103.53],
+    std=[58.395, 57.12, 57.375],
+    to_rgb=True)
+
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='ResizeEdge', scale=256, edge='short'),
+    dict(type='RandomCrop', crop_size=176),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='PackInputs', algorithm_keys=('group', )),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='ResizeEdge', scale=176, edge='short'),
+    dict(type='PackInputs', algorithm_keys=('group', )),
+]
+
+train_dataloader = dict(
+    batch_size=128,
+    num_workers=4,
+    dataset=dict(
+        _scope_='mmpretrain',
+        type=dataset_type,
+        data_root=data_root,
+        split='train',
+        pipeline=train_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=True),
+)
+val_dataloader = dict(
+    batch_size=128,
+    num_workers=4,
+    dataset=dict(
+        _scope_='mmpretrain',
+        type=dataset_type,
+        data_root=data_root,
+        split='test',
+        pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False),
+)
+val_evaluator = dict(type='mmpretrain.FairnessMetric')
+test_dataloader = val_dataloader
+test_evaluator = val_evaluator
