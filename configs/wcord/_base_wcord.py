@@ -1,6 +1,6 @@
 # WCoRD recipe (Chen et al., CVPR 2021): CE + 0.8 x GCKT (CRD's contrastive
-# objective over the memory bank with a 1-Lipschitz critic: spectral norm on
-# the embeddings) + 0.1 x LCKT (entropic optimal transport between the
+# objective over the memory bank, the critic's embeddings under spectral
+# norm; see README.md for what that does) + 0.1 x LCKT (entropic optimal transport between the
 # batch's student and teacher embeddings). The embeddings live in the loss;
 # the leaf sets their input widths from the pair's `channels.feat`.
 model = dict(

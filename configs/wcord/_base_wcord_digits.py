@@ -1,4 +1,6 @@
-# WCoRD with the contrastive data on digits; the bank has a row per training image.
+# WCoRD with the contrastive data on digits; the bank has a row per training image;
+# 'exact': a batch without contrast indices is an error, not uniform negatives.
 _base_ = ['./_base_wcord.py', '../_base_/settings/digits_bs64_30e_contrast.py']
 model = dict(distiller=dict(distill_losses=dict(loss_wcord=dict(
-    num_data=_base_.num_train, num_negatives=_base_.num_negatives))))
+    num_data=_base_.num_train, num_negatives=_base_.num_negatives,
+    sample_mode='exact'))))
