@@ -74,6 +74,8 @@ ROWS: List[Row] = [
         'kd_logits_resnet20_resnet8_1xb64_digits.py', teacher='teacher'),
     Row('QuEST student', 'configs/quest/'
         'quest_layer3_resnet20_resnet8_1xb64_digits.py', teacher='teacher'),
+    Row('WCoRD student', 'configs/wcord/'
+        'wcord_neck_resnet20_resnet8_1xb64_digits.py', teacher='teacher'),
 ]
 
 
