@@ -20,7 +20,7 @@ from torch import Tensor
 
 __all__ = [
     'split_views', 'view_similarity', 'target_rank',
-    'selective_transfer_mask', 'soft_kl'
+    'selective_transfer_mask', 'select_by_rank', 'soft_kl'
 ]
 
 
@@ -41,7 +41,9 @@ def split_views(x: Tensor, num_views: int) -> Tensor:
     return x.reshape(x.size(0) // num_views, num_views, *x.shape[1:])
 
 
-def view_similarity(z: Tensor, num_views: int) -> Tensor:
+def view_similarity(z: Tensor,
+                    num_views: int,
+                    normal: Optional[Tensor] = None) -> Tensor:
     """SSKD's contrastive matrix: transformed views against normal views.
 
     ``A[(i, r), j] = cos(z(x_i^r), z(x_j^0))`` for every transformed view
@@ -52,17 +54,20 @@ def view_similarity(z: Tensor, num_views: int) -> Tensor:
     Args:
         z (Tensor): Head outputs, shape (B * V, D), interleaved.
         num_views (int): V (at least 2).
+        normal (Tensor, optional): The columns' normal views, (M, D), e.g.
+            those of every rank; their targets then shift by the position of
+            ``z``'s images among them. Defaults to ``z``'s own normal views.
 
     Returns:
-        Tensor: Shape (B * (V - 1), B), cosine similarities.
+        Tensor: Shape (B * (V - 1), B) (or M columns), cosine similarities.
     """
     if num_views < 2:
         raise ValueError('the similarity matrix needs at least one '
                          f'transformed view per image, got {num_views} view')
     z = split_views(z, num_views)
-    normal = F.normalize(z[:, 0], dim=1)
+    normal = z[:, 0] if normal is None else normal
     transformed = F.normalize(z[:, 1:].flatten(0, 1), dim=1)
-    return transformed @ normal.t()
+    return transformed @ F.normalize(normal, dim=1).t()
 
 
 def target_rank(scores: Tensor, target: Tensor) -> Tensor:
@@ -99,9 +104,21 @@ def selective_transfer_mask(scores: Tensor, target: Tensor,
     Returns:
         Tensor: Boolean mask of shape (N, ).
     """
+    return select_by_rank(target_rank(scores, target), ratio)
+
+
+def select_by_rank(rank: Tensor, ratio: float) -> Tensor:
+    """The rule of :func:`selective_transfer_mask` on given ranks.
+
+    Args:
+        rank (Tensor): The teacher's rank of each row's target, (N, ).
+        ratio (float): Fraction of the wrong rows to keep, in [0, 1].
+
+    Returns:
+        Tensor: Boolean mask of shape (N, ).
+    """
     if not 0.0 <= ratio <= 1.0:
         raise ValueError(f'the selection ratio must be in [0, 1], got {ratio}')
-    rank = target_rank(scores, target)
     keep = rank == 0
     wrong = torch.nonzero(~keep, as_tuple=True)[0]
     num_keep = int(wrong.numel() * ratio)
@@ -111,27 +128,34 @@ def selective_transfer_mask(scores: Tensor, target: Tensor,
     return keep
 
 
-def soft_kl(s_logits: Tensor, t_logits: Tensor, tau: float,
-            mask: Optional[Tensor] = None) -> Tensor:
+def soft_kl(s_logits: Tensor,
+            t_logits: Tensor,
+            tau: float,
+            mask: Optional[Tensor] = None,
+            denominator: Optional[float] = None) -> Tensor:
     """``tau^2 * KL(softmax(t / tau) || softmax(s / tau))``, batch mean.
 
-    The mean is over the kept rows (``mask``); with no row kept the result
-    is a zero that still belongs to the student's graph.
+    The mean is over the kept rows (``mask``), or the sum over them divided
+    by ``denominator`` when given (a count over all ranks); with no row kept
+    the result is a zero that still belongs to the student's graph.
 
     Args:
         s_logits (Tensor): Student scores, shape (N, K).
         t_logits (Tensor): Teacher scores, shape (N, K).
         tau (float): Temperature.
         mask (Tensor, optional): Boolean (N, ) mask of the rows to use.
+        denominator (float, optional): What the sum is divided by. Defaults
+            to the number of kept rows.
 
     Returns:
         Tensor: A scalar.
     """
     if mask is not None:
         s_logits, t_logits = s_logits[mask], t_logits[mask]
-    if s_logits.size(0) == 0:
+    count = s_logits.size(0) if denominator is None else denominator
+    if s_logits.size(0) == 0 or count == 0:
         return s_logits.sum() * 0.0
     log_p_s = F.log_softmax(s_logits / tau, dim=1)
     p_t = F.softmax(t_logits / tau, dim=1)
-    kl = F.kl_div(log_p_s, p_t, reduction='sum') / s_logits.size(0)
+    kl = F.kl_div(log_p_s, p_t, reduction='sum') / count
     return kl * tau**2

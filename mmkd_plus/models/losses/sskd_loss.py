@@ -23,17 +23,24 @@ head's own loss):
   rotation, jigsaw and exemplar tasks.
 
 :class:`SSKDHeadLoss` trains the teacher's head in stage 1.
+
+Under DDP the losses equal one process's on the global batch: the
+similarity matrices' columns are the normal views of every rank (gathered
+with their gradients), the selection of transferred rows is made over every
+rank's rows, and each rank's sum is divided by the global count of kept
+rows times the number of ranks (DDP averages the ranks' gradients).
 """
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import torch
+import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmkd_plus.ops.kd_functional import autocast_off, to_compute_dtype
-from mmkd_plus.ops.sskd import (selective_transfer_mask, soft_kl,
-                                split_views, view_similarity)
+from mmkd_plus.ops.sskd import (select_by_rank, soft_kl, split_views,
+                                target_rank, view_similarity)
 from mmkd_plus.registry import MODELS
 
 __all__ = ['SSKDKLLoss', 'SSKDContrastiveLoss', 'SSKDHeadLoss',
@@ -41,6 +48,53 @@ __all__ = ['SSKDKLLoss', 'SSKDContrastiveLoss', 'SSKDHeadLoss',
 
 _VIEWS = ('normal', 'transformed', 'all')
 _TARGETS = ('label', 'view_label')
+
+
+def _dist() -> Tuple[int, int]:
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_rank(), dist.get_world_size()
+    return 0, 1
+
+
+def _all_gather(x: Tensor, grad: bool = False) -> Tensor:
+    """``x`` of every rank, concatenated in rank order (itself alone
+    without DDP); with ``grad`` the gradients flow back to each rank."""
+    _, world = _dist()
+    if world == 1:
+        return x
+    sizes = [torch.zeros(1, dtype=torch.long, device=x.device)
+             for _ in range(world)]
+    dist.all_gather(sizes, torch.tensor([x.size(0)], device=x.device))
+    if len({int(size) for size in sizes}) != 1:
+        raise RuntimeError(
+            'SSKD losses need the same batch size on every rank, got '
+            f'{[int(size) for size in sizes]}; keep the sampler\'s padding '
+            '(DefaultSampler round_up=True).')
+    x = x.contiguous()
+    if grad:
+        from torch.distributed.nn.functional import all_gather
+        return torch.cat(all_gather(x))
+    out = [torch.empty_like(x) for _ in range(world)]
+    dist.all_gather(out, x)
+    return torch.cat(out)
+
+
+def _global_selection(rank: Tensor, ratio: float) -> Tuple[Tensor, float]:
+    """Selective transfer over the rows of every rank: the mask of this
+    rank's rows, and the denominator that makes the ranks' mean the
+    global batch mean (kept rows of all ranks / number of ranks)."""
+    me, world = _dist()
+    mask = select_by_rank(_all_gather(rank), ratio)
+    n = rank.size(0)
+    return mask[me * n:(me + 1) * n], float(mask.sum()) / world
+
+
+def _normal_columns(z: Tensor, num_views: int,
+                    grad: bool) -> Tuple[Tensor, int]:
+    """The normal views of every rank and where this rank's begin."""
+    me, _ = _dist()
+    normal = split_views(z, num_views)[:, 0]
+    return _all_gather(normal, grad=grad), me * normal.size(0)
 
 
 def _num_views(data_samples: List, rows: int, owner: str) -> int:
@@ -160,13 +214,14 @@ class SSKDKLLoss(nn.Module):
             s, t = to_compute_dtype(preds_S, preds_T.detach())
             s = _select_views(split_views(s, num_views), self.views)
             t = _select_views(split_views(t, num_views), self.views)
-            mask = None
+            mask = count = None
             if self.select_ratio is not None:
                 target = _select_views(
                     multi_view_targets(data_samples, self.target, t.device),
                     self.views)
-                mask = selective_transfer_mask(t, target, self.select_ratio)
-            return self.loss_weight * soft_kl(s, t, self.tau, mask)
+                mask, count = _global_selection(
+                    target_rank(t, target), self.select_ratio)
+            return self.loss_weight * soft_kl(s, t, self.tau, mask, count)
 
 
 @MODELS.register_module()
@@ -217,13 +272,17 @@ class SSKDContrastiveLoss(nn.Module):
                                'SSKDContrastiveLoss')
         with autocast_off(preds_S.device):
             s, t = to_compute_dtype(preds_S, preds_T.detach())
-            a_s = view_similarity(s, num_views)
-            a_t = view_similarity(t, num_views)
-            mask = None
+            normal_s, offset = _normal_columns(s, num_views, grad=True)
+            normal_t, _ = _normal_columns(t, num_views, grad=False)
+            a_s = view_similarity(s, num_views, normal_s)
+            a_t = view_similarity(t, num_views, normal_t)
+            mask = count = None
             if self.select_ratio is not None:
-                target = _source_index(len(data_samples), num_views, a_t.device)
-                mask = selective_transfer_mask(a_t, target, self.select_ratio)
-            return self.loss_weight * soft_kl(a_s, a_t, self.tau, mask)
+                target = offset + _source_index(len(data_samples), num_views,
+                                                a_t.device)
+                mask, count = _global_selection(
+                    target_rank(a_t, target), self.select_ratio)
+            return self.loss_weight * soft_kl(a_s, a_t, self.tau, mask, count)
 
 
 @MODELS.register_module()
@@ -267,8 +326,10 @@ class SSKDHeadLoss(nn.Module):
         with autocast_off(ss_out.device):
             (x, ) = to_compute_dtype(ss_out)
             if self.task == 'contrastive':
-                scores = view_similarity(x, num_views)
-                target = _source_index(len(data_samples), num_views, x.device)
+                normal, offset = _normal_columns(x, num_views, grad=True)
+                scores = view_similarity(x, num_views, normal)
+                target = offset + _source_index(len(data_samples), num_views,
+                                                x.device)
             else:
                 scores = x
                 target = multi_view_targets(data_samples, 'view_label',
