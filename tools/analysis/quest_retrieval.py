@@ -40,6 +40,7 @@ from mmengine.runner import Runner, load_checkpoint  # noqa: E402
 
 from mmkd_plus.engine import find_quest_loss  # noqa: E402
 from mmkd_plus.ops.quest import soft_assign  # noqa: E402
+from mmkd_plus.ops.quest_fused import materialize_scores  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -101,7 +102,8 @@ def assignment_maps(model, loss_name: str, data: dict):
     with distiller.student_recorders, distiller.teacher_recorders:
         model.architecture(data['inputs'], mode='tensor')
         model.teacher(data['inputs'], mode='tensor')
-    scores = distiller.get_record(**mapping['s_logits'])
+    scores = materialize_scores(
+        distiller.get_record(**mapping['s_logits']))  # lazy connectors
     t_feat = loss.pool_teacher(
         distiller.get_record(**mapping['t_feature']).float())
     p_t = soft_assign(t_feat, loss.vocab, loss.tau)  # (B, H, W, K)

@@ -1,5 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-from typing import Union
+from typing import Optional, Tuple, Union
 
 import numpy as np
 import torch
@@ -8,6 +8,8 @@ import torch.nn.functional as F
 from mmengine.logging import MessageHub
 
 from mmkd_plus.ops.quest import quest_kl, soft_assign
+from mmkd_plus.ops.quest_fused import (CosineScores, materialize_scores,
+                                       quest_kl_cosine, quest_kl_from_scores)
 from mmkd_plus.registry import MODELS
 from .flag_buffer import flag_buffer, upgrade_bool_flags
 from .quest_vocabulary import QuESTVocabularyMixin
@@ -18,6 +20,9 @@ __all__ = ['QuESTLoss']
 #: ``quest_word_agreement`` by the LoggerHook); a loss named by its hook
 #: logs under ``AGREEMENT_KEY + '_' + loss_name``.
 AGREEMENT_KEY = 'train/quest_word_agreement'
+#: MessageHub key of the mean closest-word probability ``max_k p_T`` of the
+#: batch (the authors' ``mean_assign_score``), suffixed as the agreement.
+CLOSEST_WORD_KEY = 'train/quest_closest_word_probability'
 
 
 @MODELS.register_module()
@@ -46,7 +51,21 @@ class QuESTLoss(QuESTVocabularyMixin, nn.Module):
     published to the MessageHub under ``agreement_key`` (the authors'
     ``Accur_vword``): ``train/quest_word_agreement``, which the hook makes
     ``train/quest_word_agreement_<loss_name>`` so that several QuEST losses
-    (e.g. one per level) each log their own.
+    (e.g. one per level) each log their own. The batch's mean closest-word
+    probability ``max_k p_T`` (the authors' ``mean_assign_score``, about
+    0.996 at a well-tuned tau) goes under ``closest_word_key``, named
+    alike (``train/quest_closest_word_probability[_<loss_name>]``).
+
+    With ``fused=True`` (the default) the loss and its gradient are
+    computed chunk by chunk of positions in one autograd function
+    (:mod:`mmkd_plus.ops.quest_fused`), so no ``(N, K)`` block of distances,
+    probabilities or scores outlives a chunk: given the connector's
+    :class:`~mmkd_plus.ops.quest_fused.CosineScores` (its default,
+    ``lazy=True``) the cosine projection is fused too; given the
+    scores as a tensor, their gradient is the one ``(N, K)`` block kept for
+    the backward pass. ``fused=False`` is the reference: the teacher's
+    ``(N, K)`` probabilities, the student's log-softmax and the KL by
+    ordinary tensor ops; both agree to rounding.
 
     Args:
         feat_channels (int): Teacher channels C_T at the distilled layer.
@@ -62,6 +81,11 @@ class QuESTLoss(QuESTVocabularyMixin, nn.Module):
             does). Defaults to 1.
         loss_weight (float): Weight of the loss (the paper's beta).
             Defaults to 1.0.
+        fused (bool): Compute the loss and its gradient chunk by chunk in
+            one autograd function. Defaults to True.
+        chunk_size (int, optional): Positions per chunk of the fused loss.
+            Defaults to as many as keep one ``(positions, K)`` fp32 block
+            within 4 MB (256 at K = 4096).
 
     Example:
         >>> distill_losses = dict(
@@ -79,7 +103,9 @@ class QuESTLoss(QuESTVocabularyMixin, nn.Module):
                  num_words: int = 4096,
                  tau: float = 0.2,
                  downscale: int = 1,
-                 loss_weight: float = 1.0) -> None:
+                 loss_weight: float = 1.0,
+                 fused: bool = True,
+                 chunk_size: Optional[int] = None) -> None:
         super().__init__()
         if num_words < 1 or feat_channels < 1:
             raise ValueError('num_words and feat_channels must be positive, '
@@ -89,11 +115,17 @@ class QuESTLoss(QuESTVocabularyMixin, nn.Module):
         if int(downscale) != downscale or downscale < 1:
             raise ValueError(
                 f'downscale must be a positive integer, got {downscale!r}.')
+        if chunk_size is not None and (int(chunk_size) != chunk_size
+                                       or chunk_size < 1):
+            raise ValueError('chunk_size must be a positive integer or None, '
+                             f'got {chunk_size!r}.')
         self.num_words = int(num_words)
         self.feat_channels = int(feat_channels)
         self.tau = float(tau)
         self.downscale = int(downscale)
         self.loss_weight = loss_weight
+        self.fused = bool(fused)
+        self.chunk_size = None if chunk_size is None else int(chunk_size)
         self.agreement_key = AGREEMENT_KEY
         self.register_buffer('vocab',
                              torch.zeros(self.num_words, self.feat_channels))
@@ -104,6 +136,12 @@ class QuESTLoss(QuESTVocabularyMixin, nn.Module):
                               **kwargs) -> None:
         upgrade_bool_flags(state_dict, prefix, ('vocab_ready', ))
         super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    @property
+    def closest_word_key(self) -> str:
+        """MessageHub key of the closest-word probability, suffixed as
+        ``agreement_key`` is."""
+        return CLOSEST_WORD_KEY + self.agreement_key[len(AGREEMENT_KEY):]
 
     @property
     def is_ready(self) -> bool:
@@ -136,18 +174,20 @@ class QuESTLoss(QuESTVocabularyMixin, nn.Module):
             t_feature = F.avg_pool2d(t_feature, self.downscale, self.downscale)
         return t_feature
 
-    def forward(self, s_logits: torch.Tensor,
+    def forward(self, s_logits: Union[torch.Tensor, CosineScores],
                 t_feature: torch.Tensor) -> torch.Tensor:
         """Compute the QuEST loss.
 
         Args:
-            s_logits (torch.Tensor): Student word scores, (B, K, H, W)
-                (the output of :class:`QuESTConnector`).
+            s_logits (torch.Tensor | CosineScores): Student word scores,
+                (B, K, H, W), or their inputs (the output of
+                :class:`QuESTConnector`, with or without ``lazy``).
             t_feature (torch.Tensor): Teacher map, (B, C_T, H', W'), with
                 H' and W' ``downscale`` times H and W.
 
         Returns:
-            torch.Tensor: The weighted loss, a float32 scalar.
+            torch.Tensor: The weighted loss, a float32 scalar (float64 for
+            float64 inputs).
         """
         if not self.is_ready:
             raise RuntimeError(
@@ -156,10 +196,11 @@ class QuESTLoss(QuESTVocabularyMixin, nn.Module):
                 "_scope_='mmrazor')] to the config to build it before "
                 'training, or give the hook vocab_file=PATH (or call '
                 'set_vocabulary).')
-        if t_feature.dim() != 4 or s_logits.dim() != 4:
+        shape = tuple(s_logits.shape)
+        if t_feature.dim() != 4 or len(shape) != 4:
             raise ValueError(
                 'QuESTLoss expects 4-D maps: s_logits (B, K, H, W) and '
-                f't_feature (B, C_T, H, W); got {tuple(s_logits.shape)} and '
+                f't_feature (B, C_T, H, W); got {shape} and '
                 f'{tuple(t_feature.shape)}.')
         if t_feature.shape[1] != self.feat_channels:
             raise ValueError(
@@ -167,28 +208,52 @@ class QuESTLoss(QuESTVocabularyMixin, nn.Module):
                 f'the vocabulary is {self.feat_channels} wide '
                 '(feat_channels): set feat_channels to the width of the '
                 'teacher recorder, or record another teacher layer.')
-        if s_logits.shape[1] != self.num_words:
+        if shape[1] != self.num_words:
             raise ValueError(
-                f'The student scores have {s_logits.shape[1]} words but '
+                f'The student scores have {shape[1]} words but '
                 f'QuESTLoss has num_words={self.num_words}: set the '
                 "connector's num_words to the loss's.")
         t_feature = self.pool_teacher(t_feature)
-        if t_feature.shape[0] != s_logits.shape[0] or \
-                t_feature.shape[2:] != s_logits.shape[2:]:
+        if t_feature.shape[0] != shape[0] or \
+                tuple(t_feature.shape[2:]) != shape[2:]:
             raise ValueError(
                 f'After downscale={self.downscale} the teacher map is '
                 f'{tuple(t_feature.shape[2:])} but the student scores are '
-                f'{tuple(s_logits.shape[2:])} (batch {t_feature.shape[0]} '
-                f'vs {s_logits.shape[0]}): set the loss key `downscale` so '
+                f'{shape[2:]} (batch {t_feature.shape[0]} '
+                f'vs {shape[0]}): set the loss key `downscale` so '
                 'that teacher size / downscale = student size.')
+        if not self.fused:
+            loss, agree, closest = self._reference(
+                materialize_scores(s_logits), t_feature)
+        elif isinstance(s_logits, CosineScores):
+            loss, agree, closest = quest_kl_cosine(*s_logits, t_feature,
+                                                   self.vocab, self.tau,
+                                                   self.chunk_size)
+        else:
+            loss, agree, closest = quest_kl_from_scores(
+                s_logits, t_feature, self.vocab, self.tau, self.chunk_size)
+        hub = MessageHub.get_current_instance()
+        hub.update_scalar(self.agreement_key, float(agree))
+        hub.update_scalar(self.closest_word_key, float(closest))
+        return self.loss_weight * loss
+
+    def _reference(self, s_logits: torch.Tensor, t_feature: torch.Tensor
+                   ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """The unfused loss: ``(N, K)`` tensors by ordinary ops.
+
+        Returns:
+            tuple[Tensor]: The unweighted loss, the word agreement and the
+            mean closest-word probability.
+        """
         with torch.no_grad():
             p_t = soft_assign(t_feature.detach(), self.vocab, self.tau)
             p_t = p_t.reshape(-1, self.num_words)
-        log_p_s = F.log_softmax(s_logits.float(), dim=1)
+        dtype = torch.float64 if s_logits.dtype == torch.float64 \
+            else torch.float32
+        log_p_s = F.log_softmax(s_logits.to(dtype), dim=1)
         log_p_s = log_p_s.permute(0, 2, 3, 1).reshape(-1, self.num_words)
         loss = quest_kl(p_t, log_p_s)
         with torch.no_grad():
-            agree = (log_p_s.argmax(dim=1) == p_t.argmax(dim=1)).float()
-            MessageHub.get_current_instance().update_scalar(
-                self.agreement_key, float(agree.mean()))
-        return self.loss_weight * loss
+            top_p_t, word_t = p_t.max(dim=1)
+            agree = (log_p_s.argmax(dim=1) == word_t).float().mean()
+        return loss, agree, top_p_t.mean()

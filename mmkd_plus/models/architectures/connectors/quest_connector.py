@@ -4,10 +4,10 @@ from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmrazor.models.architectures.connectors.base_connector import \
     BaseConnector
 
+from mmkd_plus.ops.quest_fused import CosineScores
 from mmkd_plus.registry import MODELS
 
 __all__ = ['QuESTConnector']
@@ -24,11 +24,12 @@ class QuESTConnector(BaseConnector):
         scores_k(u) = gamma * <f(u) / ||f(u)||, w_k / ||w_k||> (+ b_k)
 
     and :class:`QuESTLoss` turns the scores into the student's assignment
-    ``p_S = softmax_k(scores)``. As in the authors' ``Conv2dCos``
-    (https://github.com/valeoai/QuEST, ``distillation/architectures/
-    tools.py``): ``W`` is ``K x C x 1 x 1`` drawn from N(0, sqrt(2 / C)),
-    gamma is a learnable scalar initialised at 3.0, no bias, and no
-    projection before it. Their transfer-learning configs use gamma = 10
+    ``p_S = softmax_k(scores)``. By default (``lazy``) it returns the
+    scores' inputs, which the loss projects chunk by chunk. As in the
+    authors' ``Conv2dCos`` (https://github.com/valeoai/QuEST,
+    ``distillation/architectures/tools.py``): ``W`` is ``K x C x 1 x 1``
+    drawn from N(0, sqrt(2 / C)), gamma is a learnable scalar initialised
+    at 3.0, no bias, and no projection before it. Their transfer-learning configs use gamma = 10
     fixed (``learn_scale=False``) and ``bias=True``.
 
     Args:
@@ -38,6 +39,12 @@ class QuESTConnector(BaseConnector):
         learn_scale (bool): Whether gamma is learned. Defaults to True.
         bias (bool): Add a learnable per-word bias (initialised at zero,
             not scaled by gamma). Defaults to False.
+        lazy (bool): Return the projection's inputs, a
+            :class:`~mmkd_plus.ops.quest_fused.CosineScores`, instead of the
+            scores, so that :class:`QuESTLoss` (fused) computes the scores
+            chunk by chunk and never keeps them whole; its ``materialize()``
+            gives the scores. False returns the ``(B, K, H, W)`` scores (for
+            a loss other than QuESTLoss). Defaults to True.
         init_cfg (dict, optional): The config to control the
             initialization. Defaults to None (the N(0, sqrt(2/C)) draw).
 
@@ -53,6 +60,7 @@ class QuESTConnector(BaseConnector):
                  scale_init: float = 3.0,
                  learn_scale: bool = True,
                  bias: bool = False,
+                 lazy: bool = True,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if in_channels < 1 or num_words < 1:
@@ -60,6 +68,7 @@ class QuESTConnector(BaseConnector):
                              f'got {in_channels} and {num_words}.')
         self.in_channels = in_channels
         self.num_words = num_words
+        self.lazy = lazy
         self.weight = nn.Parameter(
             torch.empty(num_words, in_channels, 1,
                         1).normal_(0.0, math.sqrt(2.0 / in_channels)))
@@ -67,7 +76,7 @@ class QuESTConnector(BaseConnector):
                                   requires_grad=learn_scale)
         self.bias = nn.Parameter(torch.zeros(num_words)) if bias else None
 
-    def forward_train(self, feature: torch.Tensor) -> torch.Tensor:
+    def forward_train(self, feature: torch.Tensor):
         """Score every word at every position.
 
         Args:
@@ -76,15 +85,15 @@ class QuESTConnector(BaseConnector):
                 features meet fp32 weights under AMP).
 
         Returns:
-            torch.Tensor: Scores (logits, not probabilities), shape
-            (B, K, H, W), each within ``[-|gamma|, |gamma|]`` (plus the
-            bias).
+            torch.Tensor | CosineScores: Scores (logits, not
+            probabilities), shape (B, K, H, W), each within
+            ``[-|gamma|, |gamma|]`` (plus the bias); with ``lazy``, their
+            inputs instead.
         """
         if feature.dim() != 4 or feature.shape[1] != self.in_channels:
             raise ValueError(
                 f'QuESTConnector expects (B, {self.in_channels}, H, W) '
                 f'student features (in_channels={self.in_channels}), got '
                 f'shape {tuple(feature.shape)}.')
-        feature = F.normalize(feature.to(self.weight.dtype), dim=1)
-        weight = F.normalize(self.weight, dim=1) * self.scale
-        return F.conv2d(feature, weight, bias=self.bias)
+        scores = CosineScores(feature, self.weight, self.scale, self.bias)
+        return scores if self.lazy else scores.materialize()

@@ -13,7 +13,7 @@ from mmkd_plus.models.architectures.connectors.quest_connector import \
 
 def test_scores_are_scaled_cosines():
     torch.manual_seed(0)
-    conn = QuESTConnector(in_channels=8, num_words=5)
+    conn = QuESTConnector(in_channels=8, num_words=5, lazy=False)
     feats = torch.randn(2, 8, 3, 4)
     scores = conn(feats)
     assert scores.shape == (2, 5, 3, 4)
@@ -26,7 +26,8 @@ def test_scores_are_scaled_cosines():
 
 def test_scale_invariance_and_bound():
     torch.manual_seed(0)
-    conn = QuESTConnector(in_channels=8, num_words=16, scale_init=2.5)
+    conn = QuESTConnector(in_channels=8, num_words=16, scale_init=2.5,
+                          lazy=False)
     feats = torch.randn(3, 8, 4, 4)
     scores = conn(feats)
     # a positive rescaling of every position leaves the scores unchanged
@@ -41,7 +42,7 @@ def test_scale_invariance_and_bound():
 
 def test_init_gamma_bias_and_gradients():
     torch.manual_seed(0)
-    conn = QuESTConnector(in_channels=512, num_words=1024)
+    conn = QuESTConnector(in_channels=512, num_words=1024, lazy=False)
     assert conn.weight.shape == (1024, 512, 1, 1)
     assert conn.bias is None
     assert conn.weight.std().item() == pytest.approx(math.sqrt(2 / 512),
@@ -58,7 +59,7 @@ def test_init_gamma_bias_and_gradients():
         out.item() / 3.0, abs=1e-4)
     # the weight's gradient (through its normalisation) against finite
     # differences, in float64
-    small = QuESTConnector(4, 3).double()
+    small = QuESTConnector(4, 3, lazy=False).double()
     x = torch.randn(2, 4, 2, 2, dtype=torch.float64, requires_grad=True)
     params = {
         name: p.detach().clone().requires_grad_()
@@ -75,7 +76,7 @@ def test_init_gamma_bias_and_gradients():
 
 def test_amp_input_dtype_and_registry():
     conn = MODELS.build(dict(type='QuESTConnector', in_channels=4,
-                             num_words=3))
+                             num_words=3, lazy=False))
     assert isinstance(conn, QuESTConnector)
     out = conn(torch.randn(1, 4, 2, 2).half())
     assert out.dtype == torch.float32
@@ -83,3 +84,22 @@ def test_amp_input_dtype_and_registry():
     assert out.dtype == torch.float32
     with pytest.raises(ValueError, match='in_channels=4'):
         conn(torch.randn(1, 5, 2, 2))
+
+
+def test_lazy_output_holds_the_projection_inputs():
+    torch.manual_seed(0)
+    conn = QuESTConnector(in_channels=4, num_words=3, bias=True)
+    conn.bias.data.normal_()
+    feats = torch.randn(2, 4, 3, 3)
+    lazy = conn(feats)  # the default
+    conn.lazy = False
+    scores = conn(feats)
+    assert lazy.feature is feats and lazy.weight is conn.weight
+    assert lazy.scale is conn.scale and lazy.bias is conn.bias
+    assert lazy.shape == scores.shape
+    torch.testing.assert_close(lazy.materialize(), scores)
+    built = MODELS.build(dict(type='QuESTConnector', in_channels=4,
+                              num_words=3))
+    assert built.lazy
+    with pytest.raises(ValueError, match='in_channels=4'):
+        built(torch.randn(1, 5, 2, 2))
