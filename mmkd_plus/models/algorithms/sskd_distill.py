@@ -180,6 +180,10 @@ class SSKDDistill(CheckedSingleTeacherDistill, _MultiViewStep):
                  teacher_ss_ckpt: Optional[str] = None,
                  teacher_ss_head: str = 'ss_t',
                  **kwargs) -> None:
+        if kwargs.get('teacher_trainable'):
+            raise ValueError(
+                'model.teacher_trainable=True: SSKD keeps the teacher frozen '
+                '(its head comes from stage 1); remove the key.')
         super().__init__(*args, **kwargs)
         connectors = self.distiller.connectors
         if teacher_ss_head not in connectors:

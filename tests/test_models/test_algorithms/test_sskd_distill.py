@@ -183,6 +183,9 @@ def test_single_view_training_batch_is_refused():
     samples = [DataSample().set_gt_label(0)]
     with pytest.raises(ValueError, match='LabelledMultiView'):
         model(torch.randn(1, 3, 32, 32), samples, mode='loss')
+    with pytest.raises(ValueError, match='model.teacher_trainable'):
+        MODELS.build(_model_cfg(STAGE2, teacher_ckpt=None,
+                                teacher_ss_ckpt=None, teacher_trainable=True))
     # prediction (validation) takes normal single-view batches
     out = model(torch.randn(2, 3, 32, 32), samples * 2, mode='predict')
     assert len(out) == 2 and out[0].pred_score.shape == (10, )
