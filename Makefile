@@ -85,7 +85,7 @@ test: env-info $(STAMP)
 # downloaded once into LEGACY_WHEELS and installed from there afterwards.
 LEGACY_DIR := $(CURDIR)/.venv-legacy
 LPY := $(LEGACY_DIR)/bin/python
-LEGACY_STAMP := $(LEGACY_DIR)/.mmkd_plus-installed
+LEGACY_STAMP := $(LEGACY_DIR)/.mmkd_plus-legacy-stack
 LEGACY := requirements/legacy.txt
 LEGACY_STACK := mmcv-lite mmengine mmpretrain mmrazor
 LEGACY_WHEELS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mmkd_plus/wheels-legacy
