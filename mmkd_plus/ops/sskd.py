@@ -19,8 +19,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 __all__ = [
-    'split_views', 'view_similarity', 'target_rank',
-    'selective_transfer_mask', 'select_by_rank', 'soft_kl'
+    'split_views', 'view_similarity', 'target_rank', 'selective_transfer_mask',
+    'select_by_rank', 'soft_kl'
 ]
 
 
@@ -35,9 +35,8 @@ def split_views(x: Tensor, num_views: int) -> Tensor:
         Tensor: Shape (B, V, ...), a view of ``x``.
     """
     if num_views < 1 or x.size(0) % num_views:
-        raise ValueError(
-            f'a multi-view batch of {x.size(0)} rows cannot hold '
-            f'{num_views} views per image')
+        raise ValueError(f'a multi-view batch of {x.size(0)} rows cannot hold '
+                         f'{num_views} views per image')
     return x.reshape(x.size(0) // num_views, num_views, *x.shape[1:])
 
 

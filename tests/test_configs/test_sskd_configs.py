@@ -10,13 +10,12 @@ from mmengine.config import Config
 
 SSKD = osp.join(REPO, 'configs', 'sskd')
 # the SSKD paper's CIFAR-100 pairs (teacher, student)
-TABLE_PAIRS = [
-    ('wrn_40_2', 'wrn_16_2'), ('wrn_40_2', 'wrn_40_1'),
-    ('resnet56', 'resnet20'), ('resnet32x4', 'resnet8x4'), ('vgg13', 'vgg8'),
-    ('vgg13', 'mobilenetv2'), ('resnet50', 'mobilenetv2'),
-    ('resnet50', 'vgg8'), ('resnet32x4', 'shufflenetv1'),
-    ('resnet32x4', 'shufflenetv2'), ('wrn_40_2', 'shufflenetv1')
-]
+TABLE_PAIRS = [('wrn_40_2', 'wrn_16_2'), ('wrn_40_2', 'wrn_40_1'),
+               ('resnet56', 'resnet20'), ('resnet32x4', 'resnet8x4'),
+               ('vgg13', 'vgg8'), ('vgg13', 'mobilenetv2'),
+               ('resnet50', 'mobilenetv2'), ('resnet50', 'vgg8'),
+               ('resnet32x4', 'shufflenetv1'), ('resnet32x4', 'shufflenetv2'),
+               ('wrn_40_2', 'shufflenetv1')]
 STAGE2 = sorted(
     p for p in glob.glob(osp.join(SSKD, 'sskd_*.py'))
     if 'stage1' not in osp.basename(p))
@@ -48,8 +47,7 @@ def test_stage2_points_at_the_stage1_of_its_teacher(path):
     assert ckpt.endswith(f'epoch_{stage1.train_cfg.max_epochs}.pth')
     head = cfg.model.distiller.connectors.ss_t
     assert stage1.model.ss_head.in_channels == head.in_channels
-    assert stage1.model.ss_head.get('out_channels') == head.get(
-        'out_channels')
+    assert stage1.model.ss_head.get('out_channels') == head.get('out_channels')
     # the same views in both stages
     assert stage1.train_dataloader.dataset.pipeline == \
         cfg.train_dataloader.dataset.pipeline
@@ -86,9 +84,10 @@ def test_imagenet_recipe():
     assert cfg.train_cfg.max_epochs == 100
 
 
-@pytest.mark.parametrize('task,classes,loss', [
-    ('rotation', 4, 'SSKDKLLoss'), ('jigsaw', 24, 'SSKDKLLoss'),
-    ('exemplar', 1438, 'SSKDKLLoss')])
+@pytest.mark.parametrize('task,classes,loss',
+                         [('rotation', 4, 'SSKDKLLoss'),
+                          ('jigsaw', 24, 'SSKDKLLoss'),
+                          ('exemplar', 1438, 'SSKDKLLoss')])
 def test_task_variants(task, classes, loss):
     cfg = _cfg(f'sskd_{task}_resnet20_resnet8_1xb64_digits.py')
     ss = cfg.model.distiller.distill_losses.loss_ss

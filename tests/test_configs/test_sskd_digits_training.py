@@ -21,10 +21,15 @@ class _SSKDLossLog(Hook):
 
     values: list = []
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None):
-        _SSKDLossLog.values.append(
-            {k: float(v.detach()) for k, v in outputs.items()})
+        _SSKDLossLog.values.append({
+            k: float(v.detach())
+            for k, v in outputs.items()
+        })
 
 
 def _mean(values, key, part):
@@ -38,9 +43,14 @@ def sskd_teacher(digits_root, tmp_path_factory):
     """A resnet20 trained a little longer than the shared digits teacher:
     the head of stage 1 needs features that tell images apart."""
     work = str(tmp_path_factory.mktemp('sskd_teacher'))
-    Runner.from_cfg(load_short_cfg(TEACHER_DIGITS, digits_root, work,
-                                   max_epochs=3, num_train=384,
-                                   batch_size=32)).train()
+    Runner.from_cfg(
+        load_short_cfg(
+            TEACHER_DIGITS,
+            digits_root,
+            work,
+            max_epochs=3,
+            num_train=384,
+            batch_size=32)).train()
     return osp.join(work, 'epoch_3.pth')
 
 
@@ -50,47 +60,63 @@ def test_both_stages_on_the_digits(digits_root, sskd_teacher, tmp_path):
     _SSKDLossLog.values = []
     work1 = str(tmp_path / 'stage1')
     cfg = load_short_cfg(
-        STAGE1, digits_root, work1, max_epochs=2, num_train=128,
+        STAGE1,
+        digits_root,
+        work1,
+        max_epochs=2,
+        num_train=128,
         batch_size=32,
-        extra={'model.teacher_ckpt': sskd_teacher,
-               # raw cosines give small gradients: 10x the LR, 8 steps
-               'optim_wrapper.optimizer.lr': 0.5,
-               'custom_hooks': [dict(type='_SSKDLossLog')]})
+        extra={
+            'model.teacher_ckpt': sskd_teacher,
+            # raw cosines give small gradients: 10x the LR, 8 steps
+            'optim_wrapper.optimizer.lr': 0.5,
+            'custom_hooks': [dict(type='_SSKDLossLog')]
+        })
     Runner.from_cfg(cfg).train()
     stage1 = list(_SSKDLossLog.values)
     assert len(stage1) == 2 * 128 // 32
     # measured (seed 0): 3.448 -> 3.409 (log 32 = 3.466 at chance; raw
     # cosines in [-1, 1] bound it below by 1.65)
-    assert _mean(stage1, 'loss', 'last') < 0.995 * _mean(stage1, 'loss',
-                                                        'first')
+    assert _mean(stage1, 'loss',
+                 'last') < 0.995 * _mean(stage1, 'loss', 'first')
     ckpt1 = osp.join(work1, 'epoch_2.pth')
-    state = torch.load(ckpt1, map_location='cpu',
-                       weights_only=False)['state_dict']
-    teacher = torch.load(sskd_teacher, map_location='cpu',
-                         weights_only=False)['state_dict']
+    state = torch.load(
+        ckpt1, map_location='cpu', weights_only=False)['state_dict']
+    teacher = torch.load(
+        sskd_teacher, map_location='cpu', weights_only=False)['state_dict']
     for key, value in teacher.items():  # weights and BN statistics
         assert torch.equal(state['architecture.' + key], value), key
 
     # stage 2: the student, with the head of stage 1
     _SSKDLossLog.values = []
     cfg = load_short_cfg(
-        STAGE2, digits_root, str(tmp_path / 'stage2'), max_epochs=2,
-        num_train=192, batch_size=32,
-        extra={'model.teacher_ckpt': sskd_teacher,
-               'model.teacher_ss_ckpt': ckpt1,
-               'custom_hooks': [dict(type='_SSKDLossLog')]})
+        STAGE2,
+        digits_root,
+        str(tmp_path / 'stage2'),
+        max_epochs=2,
+        num_train=192,
+        batch_size=32,
+        extra={
+            'model.teacher_ckpt': sskd_teacher,
+            'model.teacher_ss_ckpt': ckpt1,
+            'custom_hooks': [dict(type='_SSKDLossLog')]
+        })
     runner = Runner.from_cfg(cfg)
-    student = {k: v.clone() for k, v in
-               runner.model.student.state_dict().items()}
+    student = {
+        k: v.clone()
+        for k, v in runner.model.student.state_dict().items()
+    }
     runner.train()
     stage2 = _SSKDLossLog.values
     assert len(stage2) == 2 * 192 // 32
-    assert set(stage2[0]) == {'loss', 'student.loss', 'distill.loss_kd',
-                              'distill.loss_tf', 'distill.loss_ss'}
+    assert set(stage2[0]) == {
+        'loss', 'student.loss', 'distill.loss_kd', 'distill.loss_tf',
+        'distill.loss_ss'
+    }
     # the student learns: its total loss, L_tf and L_ss fall by > 20 %
     for key in ('loss', 'distill.loss_tf', 'distill.loss_ss'):
-        assert _mean(stage2, key, 'last') < 0.8 * _mean(stage2, key,
-                                                        'first'), key
+        assert _mean(stage2, key,
+                     'last') < 0.8 * _mean(stage2, key, 'first'), key
     after = runner.model.student.state_dict()
     assert not torch.equal(after['backbone.conv1.weight'],
                            student['backbone.conv1.weight'])

@@ -27,8 +27,8 @@ def _mmpretrain_scope():
 
 
 def _image(seed=0, size=32):
-    return np.random.RandomState(seed).randint(
-        0, 256, (size, size, 3)).astype(np.uint8)
+    return np.random.RandomState(seed).randint(0, 256, (size, size, 3)).astype(
+        np.uint8)
 
 
 def _rot(angle):
@@ -39,7 +39,9 @@ def test_rotation_views_are_exact_clockwise_rotations():
     img = _image()
     views = LabelledMultiView(
         transforms=[[], [_rot(90.)], [_rot(180.)], [_rot(270.)]],
-        num_views=[1, 1, 1, 1], view_labels=[0, 1, 2, 3])(dict(img=img))
+        num_views=[1, 1, 1, 1],
+        view_labels=[0, 1, 2, 3])(
+            dict(img=img))
     assert views['view_labels'] == [0, 1, 2, 3]
     assert views['view_names'] == ('normal', 'view1', 'view2', 'view3')
     for k, view in enumerate(views['img']):
@@ -83,19 +85,22 @@ def test_pool_views_build_and_run():
     gray = out['inputs'][1]
     # colour dropping: three equal channels
     assert torch.equal(gray[0], gray[1]) and torch.equal(gray[1], gray[2])
-    assert out['data_samples'].view_names[1:] == (
-        'colour_drop', 'rotation', 'crop_resize', 'colour_jitter')
+    assert out['data_samples'].view_names[1:] == ('colour_drop', 'rotation',
+                                                  'crop_resize',
+                                                  'colour_jitter')
 
 
 def test_view_label_from_results_key():
     views = LabelledMultiView(
-        transforms=[[], [_rot(90.)]], num_views=[1, 1],
+        transforms=[[], [_rot(90.)]],
+        num_views=[1, 1],
         view_labels=['sample_idx', 'sample_idx'])(
             dict(img=_image(), sample_idx=17))
     assert views['view_labels'] == [17, 17]
     with pytest.raises(KeyError, match="'sample_idx'"):
-        LabelledMultiView(transforms=[[]], num_views=1,
-                          view_labels=['sample_idx'])(dict(img=_image()))
+        LabelledMultiView(
+            transforms=[[]], num_views=1, view_labels=['sample_idx'])(
+                dict(img=_image()))
     with pytest.raises(ValueError, match='2 entries for 3 views'):
         LabelledMultiView(transforms=[[]], num_views=3, view_labels=[0, 1])
 
@@ -122,7 +127,9 @@ def test_jigsaw_permutations_and_labels():
 def test_jigsaw_label_reaches_the_view_labels():
     views = LabelledMultiView(
         transforms=[[], [dict(type='JigsawPermute', index=5)]],
-        num_views=[1, 2], view_labels=[0, 0, 0])(dict(img=_image()))
+        num_views=[1, 2],
+        view_labels=[0, 0, 0])(
+            dict(img=_image()))
     # the permutation index the jigsaw view wrote wins over view_labels
     assert views['view_labels'] == [0, 5, 5]
 
@@ -135,8 +142,12 @@ def test_pack_errors():
 
 
 def test_preprocessor_per_view_colour_and_normalisation():
-    pre = MODELS.build(dict(type='MultiViewDataPreprocessor', mean=[1, 2, 3],
-                            std=[2, 2, 2], to_rgb=True))
+    pre = MODELS.build(
+        dict(
+            type='MultiViewDataPreprocessor',
+            mean=[1, 2, 3],
+            std=[2, 2, 2],
+            to_rgb=True))
     # V == 3: ClsDataPreprocessor would swap the views, not the colours
     x = torch.randint(0, 255, (2, 3, 3, 4, 4), dtype=torch.uint8)
     out = pre(dict(inputs=list(x), data_samples=None))['inputs']
@@ -146,8 +157,12 @@ def test_preprocessor_per_view_colour_and_normalisation():
         expected = (x[b, v].flip(0).float() - mean) / 2
         assert torch.allclose(out[b, v], expected)
     # single-view batches: exactly mmpretrain's ClsDataPreprocessor
-    cls = MODELS.build(dict(type='ClsDataPreprocessor', mean=[1, 2, 3],
-                            std=[2, 2, 2], to_rgb=True))
+    cls = MODELS.build(
+        dict(
+            type='ClsDataPreprocessor',
+            mean=[1, 2, 3],
+            std=[2, 2, 2],
+            to_rgb=True))
     single = [x[0, 0], x[1, 2]]
     assert torch.equal(
         pre(dict(inputs=single, data_samples=None))['inputs'],
@@ -157,8 +172,8 @@ def test_preprocessor_per_view_colour_and_normalisation():
 def test_training_batch_has_every_view_validation_only_normal(digits_root):
     cfg = Config.fromfile(osp.join(SSKD, '_base_sskd_views_digits.py'))
     pre = MODELS.build(cfg.data_preprocessor)
-    for split, shape in (('train', (4, 4, 3, 32, 32)),
-                         ('val', (4, 3, 32, 32))):
+    for split, shape in (('train', (4, 4, 3, 32, 32)), ('val', (4, 3, 32,
+                                                                32))):
         ds_cfg = cfg[f'{split}_dataloader'].dataset
         ds_cfg.data_root = digits_root
         from mmpretrain.registry import DATASETS

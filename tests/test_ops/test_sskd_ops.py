@@ -5,8 +5,8 @@ import math
 import pytest
 import torch
 
-from mmkd_plus.ops.sskd import (selective_transfer_mask, soft_kl,
-                                split_views, target_rank, view_similarity)
+from mmkd_plus.ops.sskd import (selective_transfer_mask, soft_kl, split_views,
+                                target_rank, view_similarity)
 
 
 def test_split_views_interleaved():
@@ -36,8 +36,13 @@ def test_view_similarity_row_order():
     # B = 2, V = 3: rows are (i=0, r=1), (0, 2), (1, 1), (1, 2)
     normal = [torch.tensor([1., 0.]), torch.tensor([0., 1.])]
     rows = [[1., 0.], [1., 0.], [0., 1.], [-1., 0.]]
-    z = torch.stack([normal[0], torch.tensor(rows[0]), torch.tensor(rows[1]),
-                     normal[1], torch.tensor(rows[2]), torch.tensor(rows[3])])
+    z = torch.stack([
+        normal[0],
+        torch.tensor(rows[0]),
+        torch.tensor(rows[1]), normal[1],
+        torch.tensor(rows[2]),
+        torch.tensor(rows[3])
+    ])
     a = view_similarity(z, 3)
     assert a.tolist() == [[1., 0.], [1., 0.], [0., 1.], [-1., 0.]]
 
@@ -55,12 +60,14 @@ def _scores_with_ranks(ranks):
     return scores, torch.tensor(ranks)
 
 
-@pytest.mark.parametrize('ratio,kept', [
-    (0.0, [0, 3]),
-    (0.5, [0, 2, 3, 4]),          # W = 4 wrong, keep the 2 least wrong
-    (0.75, [0, 1, 2, 3, 4]),      # keep 3: ranks 1, 2, 3; drop rank 5
-    (1.0, [0, 1, 2, 3, 4, 5]),
-])
+@pytest.mark.parametrize(
+    'ratio,kept',
+    [
+        (0.0, [0, 3]),
+        (0.5, [0, 2, 3, 4]),  # W = 4 wrong, keep the 2 least wrong
+        (0.75, [0, 1, 2, 3, 4]),  # keep 3: ranks 1, 2, 3; drop rank 5
+        (1.0, [0, 1, 2, 3, 4, 5]),
+    ])
 def test_selective_transfer_keeps_the_least_wrong(ratio, kept):
     scores, target = _scores_with_ranks([0, 3, 1, 0, 2, 5])
     mask = selective_transfer_mask(scores, target, ratio)

@@ -14,8 +14,7 @@ correlation_diff = load_tool('analysis/correlation_diff.py')
 linear_probe = load_tool('analysis/linear_probe.py')
 SSKD_DIGITS = osp.join(REPO, 'configs', 'sskd',
                        'sskd_resnet20_resnet8_1xb64_digits.py')
-PROBE_DIGITS = osp.join(REPO, 'configs', 'teachers',
-                        'resnet8_1xb64_digits.py')
+PROBE_DIGITS = osp.join(REPO, 'configs', 'teachers', 'resnet8_1xb64_digits.py')
 
 TEACHER_W = torch.tensor([[1., 0.], [0., 1.], [1., 1.]])
 STUDENT_W = torch.tensor([[2., 0., 0.], [1., 0., 0.], [0., 0., 3.]])
@@ -31,14 +30,22 @@ def test_correlation_difference_by_hand(tmp_path):
     assert torch.allclose(diff, expected)
 
     good = str(tmp_path / 'copy.pth')
-    torch.save(dict(state_dict={'architecture.head.fc.weight': 3 * TEACHER_W,
-                                'teacher.head.fc.weight': TEACHER_W}), good)
+    torch.save(
+        dict(
+            state_dict={
+                'architecture.head.fc.weight': 3 * TEACHER_W,
+                'teacher.head.fc.weight': TEACHER_W
+            }), good)
     bad = str(tmp_path / 'other.pth')
-    torch.save(dict(state_dict={'architecture.head.fc.weight': STUDENT_W,
-                                'teacher.head.fc.weight': TEACHER_W}), bad)
+    torch.save(
+        dict(
+            state_dict={
+                'architecture.head.fc.weight': STUDENT_W,
+                'teacher.head.fc.weight': TEACHER_W
+            }), bad)
     out = str(tmp_path / 'out')
-    res = correlation_diff.main([good, bad, '--names', 'copy', 'other',
-                                 '--out-dir', out])
+    res = correlation_diff.main(
+        [good, bad, '--names', 'copy', 'other', '--out-dir', out])
     assert res['copy']['mean_abs_diff'] == pytest.approx(0.0, abs=1e-7)
     assert res['other']['mean_abs_diff'] == pytest.approx(
         (2 + 4 * r) / 9, rel=1e-6)
@@ -50,8 +57,8 @@ def test_correlation_difference_by_hand(tmp_path):
     torch.save({'head.fc.weight': STUDENT_W}, plain)
     teacher = str(tmp_path / 'teacher.pth')
     torch.save(dict(state_dict={'head.fc.weight': TEACHER_W}), teacher)
-    res = correlation_diff.main([plain, '--teacher', teacher, '--out-dir',
-                                 out])
+    res = correlation_diff.main(
+        [plain, '--teacher', teacher, '--out-dir', out])
     assert res['student']['mean_abs_diff'] == pytest.approx(
         (2 + 4 * r) / 9, rel=1e-6)
     with pytest.raises(ValueError, match='3 classes, the student 2'):
@@ -83,11 +90,14 @@ def test_linear_probe_on_the_digits(digits_root, digits_student_ckpt,
     assert torch.equal(teacher.backbone.conv1.weight,
                        model.teacher.backbone.conv1.weight)
     out = str(tmp_path / 'probe.json')
-    roots = [f'{k}_dataloader.dataset.data_root={digits_root}'
-             for k in ('train', 'val', 'test')]
+    roots = [
+        f'{k}_dataloader.dataset.data_root={digits_root}'
+        for k in ('train', 'val', 'test')
+    ]
     result = linear_probe.main([
-        SSKD_DIGITS, path, PROBE_DIGITS, '--max-train', '600',
-        '--max-test', '300', '--out', out, '--cfg-options', *roots])
+        SSKD_DIGITS, path, PROBE_DIGITS, '--max-train', '600', '--max-test',
+        '300', '--out', out, '--cfg-options', *roots
+    ])
     assert (result['num_train'], result['num_test']) == (600, 300)
     assert result['feat_dim'] == 64 and result['num_classes'] == 10
     # frozen random features of a CNN still separate the digits linearly

@@ -58,10 +58,9 @@ def _weight(path: str, prefixes, key: str, what: str) -> torch.Tensor:
     for prefix in prefixes:
         if prefix + key in state:
             return state[prefix + key].float()
-    raise KeyError(
-        f'{path!r} has no {what} classifier weight '
-        f'{[p + key for p in prefixes]}; set --weight-key (e.g. '
-        'head.fc.weight) or give the teacher with --teacher.')
+    raise KeyError(f'{path!r} has no {what} classifier weight '
+                   f'{[p + key for p in prefixes]}; set --weight-key (e.g. '
+                   'head.fc.weight) or give the teacher with --teacher.')
 
 
 def _heatmap(diff: torch.Tensor, title: str, path: str) -> None:
@@ -84,15 +83,23 @@ def parse_args(argv=None):
         description='L1 difference between the teacher\'s and the '
         'student\'s classifier-weight correlations (SSKD supplement, '
         'Fig. 1)')
-    parser.add_argument('checkpoints', nargs='+',
-                        help='distillation (or, with --teacher, student) '
-                        'checkpoints')
-    parser.add_argument('--teacher', help='the teacher\'s checkpoint; '
-                        'default: the teacher inside each checkpoint')
-    parser.add_argument('--names', nargs='+',
-                        help='one label per checkpoint (default: file name)')
-    parser.add_argument('--weight-key', default='head.fc.weight',
-                        help='the classifier weight inside each network')
+    parser.add_argument(
+        'checkpoints',
+        nargs='+',
+        help='distillation (or, with --teacher, student) '
+        'checkpoints')
+    parser.add_argument(
+        '--teacher',
+        help='the teacher\'s checkpoint; '
+        'default: the teacher inside each checkpoint')
+    parser.add_argument(
+        '--names',
+        nargs='+',
+        help='one label per checkpoint (default: file name)')
+    parser.add_argument(
+        '--weight-key',
+        default='head.fc.weight',
+        help='the classifier weight inside each network')
     parser.add_argument('--out-dir', default='work_dirs/correlation_diff')
     return parser.parse_args(argv)
 
@@ -100,7 +107,8 @@ def parse_args(argv=None):
 def main(argv=None) -> dict:
     args = parse_args(argv)
     names = args.names or [
-        osp.splitext(osp.basename(p))[0] for p in args.checkpoints]
+        osp.splitext(osp.basename(p))[0] for p in args.checkpoints
+    ]
     if len(names) != len(args.checkpoints):
         raise ValueError(f'--names gives {len(names)} names for '
                          f'{len(args.checkpoints)} checkpoints')
@@ -116,8 +124,10 @@ def main(argv=None) -> dict:
         value = float(diff.mean())
         _heatmap(diff, f'{name}: mean |C_T - C_S| = {value:.4f}',
                  osp.join(args.out_dir, f'{name}.png'))
-        results[name] = dict(checkpoint=path, mean_abs_diff=value,
-                             max_abs_diff=float(diff.max()))
+        results[name] = dict(
+            checkpoint=path,
+            mean_abs_diff=value,
+            max_abs_diff=float(diff.max()))
         print(f'{name}: mean |C_T - C_S| = {value:.4f} '
               f'(max {float(diff.max()):.4f})')
     with open(osp.join(args.out_dir, 'correlation_diff.json'), 'w') as f:

@@ -44,8 +44,8 @@ def build_network(cfg: Config, checkpoint: str, side: str = 'student'):
     model_cfg = copy.deepcopy(cfg.model)
     distill = 'architecture' in model_cfg
     if distill:
-        model_cfg = model_cfg['architecture' if side == 'student'
-                              else 'teacher']
+        model_cfg = model_cfg['architecture' if side ==
+                              'student' else 'teacher']
     elif side == 'teacher':
         raise ValueError('--side teacher needs a distillation config')
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
@@ -54,8 +54,10 @@ def build_network(cfg: Config, checkpoint: str, side: str = 'student'):
     state = state.get('state_dict', state)
     prefix = ('architecture.' if side == 'student' else 'teacher.')
     if any(k.startswith(prefix) for k in state):
-        state = {k[len(prefix):]: v for k, v in state.items()
-                 if k.startswith(prefix)}
+        state = {
+            k[len(prefix):]: v
+            for k, v in state.items() if k.startswith(prefix)
+        }
     missing, unexpected = network.load_state_dict(state, strict=False)
     missing = [k for k in missing if not k.startswith('data_preprocessor')]
     if missing:
@@ -74,8 +76,9 @@ def extract_features(network, preprocessor, dataloader, limit=None):
         out = network.extract_feat(data['inputs'])
         out = out[-1] if isinstance(out, (tuple, list)) else out
         feats.append(out.flatten(1).float().cpu())
-        labels.append(torch.cat([s.gt_label.reshape(-1)[:1]
-                                 for s in data['data_samples']]))
+        labels.append(
+            torch.cat(
+                [s.gt_label.reshape(-1)[:1] for s in data['data_samples']]))
         if limit and sum(len(x) for x in labels) >= limit:
             break
     x, y = torch.cat(feats).numpy(), torch.cat(labels).numpy()
@@ -91,11 +94,13 @@ def fit_probe(train, test, C: float = 1.0, seed: int = 0) -> dict:
         StandardScaler(),
         LogisticRegression(C=C, max_iter=2000, random_state=seed))
     probe.fit(*train)
-    return dict(train_top1=100.0 * probe.score(*train),
-                test_top1=100.0 * probe.score(*test),
-                num_train=int(len(train[1])), num_test=int(len(test[1])),
-                feat_dim=int(train[0].shape[1]),
-                num_classes=int(len(np.unique(train[1]))))
+    return dict(
+        train_top1=100.0 * probe.score(*train),
+        test_top1=100.0 * probe.score(*test),
+        num_train=int(len(train[1])),
+        num_test=int(len(test[1])),
+        feat_dim=int(train[0].shape[1]),
+        num_classes=int(len(np.unique(train[1]))))
 
 
 def parse_args(argv=None):
@@ -104,19 +109,27 @@ def parse_args(argv=None):
         'dataset (SSKD supplement, Table 1)')
     parser.add_argument('config', help='the network\'s config')
     parser.add_argument('checkpoint', help='the network\'s checkpoint')
-    parser.add_argument('probe_config',
-                        help='a config whose train/test dataloaders give '
-                        'the probe data')
-    parser.add_argument('--side', choices=('student', 'teacher'),
-                        default='student')
+    parser.add_argument(
+        'probe_config',
+        help='a config whose train/test dataloaders give '
+        'the probe data')
+    parser.add_argument(
+        '--side', choices=('student', 'teacher'), default='student')
     parser.add_argument('--max-train', type=int, default=None)
     parser.add_argument('--max-test', type=int, default=None)
-    parser.add_argument('--C', type=float, default=1.0,
-                        help='inverse L2 strength of the logistic regression')
+    parser.add_argument(
+        '--C',
+        type=float,
+        default=1.0,
+        help='inverse L2 strength of the logistic regression')
     parser.add_argument('--out', help='write the result as JSON')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        default={}, help='key=value overrides of '
-                        'PROBE_CONFIG (e.g. data roots)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='key=value overrides of '
+        'PROBE_CONFIG (e.g. data roots)')
     return parser.parse_args(argv)
 
 
@@ -129,19 +142,24 @@ def main(argv=None) -> dict:
     with DefaultScope.overwrite_default_scope(probe_cfg.default_scope):
         preprocessor = MODELS.build(probe_cfg.data_preprocessor)
         splits = {}
-        for split, limit in (('train', args.max_train),
-                             ('test', args.max_test)):
+        for split, limit in (('train', args.max_train), ('test',
+                                                         args.max_test)):
             loader = copy.deepcopy(probe_cfg.test_dataloader)
             loader.dataset = copy.deepcopy(
                 probe_cfg[f'{split}_dataloader'].dataset)
             # the test pipeline for both: no augmentation
-            loader.dataset.pipeline = probe_cfg.test_dataloader.dataset.pipeline
+            loader.dataset.pipeline = \
+                probe_cfg.test_dataloader.dataset.pipeline
             loader.sampler = dict(type='DefaultSampler', shuffle=False)
-            splits[split] = extract_features(
-                network, preprocessor, Runner.build_dataloader(loader), limit)
+            splits[split] = extract_features(network, preprocessor,
+                                             Runner.build_dataloader(loader),
+                                             limit)
     result = fit_probe(splits['train'], splits['test'], C=args.C)
-    result.update(config=args.config, checkpoint=args.checkpoint,
-                  side=args.side, probe_config=args.probe_config)
+    result.update(
+        config=args.config,
+        checkpoint=args.checkpoint,
+        side=args.side,
+        probe_config=args.probe_config)
     print(f"linear probe ({args.side}, {result['feat_dim']}-d features, "
           f"{result['num_train']} train / {result['num_test']} test "
           f"images): test top-1 {result['test_top1']:.2f} "

@@ -80,8 +80,8 @@ class LabelledMultiView(MultiView):
             view_labels = list(range(total))
         if view_names is None:
             view_names = ['normal'] + [f'view{i}' for i in range(1, total)]
-        for key, value in (('view_labels', view_labels),
-                           ('view_names', view_names)):
+        for key, value in (('view_labels', view_labels), ('view_names',
+                                                          view_names)):
             if len(value) != total:
                 raise ValueError(
                     f'LabelledMultiView.{key} has {len(value)} entries for '
@@ -113,8 +113,8 @@ class LabelledMultiView(MultiView):
                         f'(keys: {sorted(results)}).')
                 label = results[label]
             labels.append(int(label))
-        results.update(img=images, view_labels=labels,
-                       view_names=self.view_names)
+        results.update(
+            img=images, view_labels=labels, view_names=self.view_names)
         return results
 
 
@@ -171,11 +171,15 @@ class JigsawPermute(BaseTransform):
         index = self.index if self.index is not None else \
             np.random.randint(len(self.permutations))
         th, tw = h // g, w // g
-        tiles = [img[r * th:(r + 1) * th, c * tw:(c + 1) * tw]
-                 for r in range(g) for c in range(g)]
+        tiles = [
+            img[r * th:(r + 1) * th, c * tw:(c + 1) * tw] for r in range(g)
+            for c in range(g)
+        ]
         perm = self.permutations[index]
-        rows = [np.concatenate([tiles[perm[r * g + c]] for c in range(g)],
-                               axis=1) for r in range(g)]
+        rows = [
+            np.concatenate([tiles[perm[r * g + c]] for c in range(g)], axis=1)
+            for r in range(g)
+        ]
         results['img'] = np.ascontiguousarray(np.concatenate(rows, axis=0))
         results['ss_label'] = int(index)
         return results
@@ -217,8 +221,8 @@ class RandomHue(BaseTransform):
                                                 cv2.COLOR_HSV2BGR_FULL)
         hsv = cv2.cvtColor(img.astype(np.uint8), to_hsv)
         step = int(factor * 255)
-        hsv[..., 0] = ((hsv[..., 0].astype(np.int32) + step) % 256).astype(
-            np.uint8)
+        hsv[...,
+            0] = ((hsv[..., 0].astype(np.int32) + step) % 256).astype(np.uint8)
         return cv2.cvtColor(hsv, to_img).astype(img.dtype)
 
     def transform(self, results: dict) -> dict:

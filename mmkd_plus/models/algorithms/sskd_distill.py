@@ -75,10 +75,14 @@ def load_sskd_stage1_checkpoint(teacher: torch.nn.Module,
             f'<data>.py`, or point {key} at its checkpoint.')
     checkpoint = _load_checkpoint(path, map_location='cpu')
     state = checkpoint.get('state_dict', checkpoint)
-    head_state = {k[len(_HEAD_PREFIX):]: v for k, v in state.items()
-                  if k.startswith(_HEAD_PREFIX)}
-    teacher_state = {k[len(_TEACHER_PREFIX):]: v for k, v in state.items()
-                     if k.startswith(_TEACHER_PREFIX)}
+    head_state = {
+        k[len(_HEAD_PREFIX):]: v
+        for k, v in state.items() if k.startswith(_HEAD_PREFIX)
+    }
+    teacher_state = {
+        k[len(_TEACHER_PREFIX):]: v
+        for k, v in state.items() if k.startswith(_TEACHER_PREFIX)
+    }
     if not head_state or not teacher_state:
         raise ValueError(
             f'{key}={path!r} is not an SSKD stage-1 checkpoint (no '
@@ -102,12 +106,15 @@ def load_sskd_stage1_checkpoint(teacher: torch.nn.Module,
             'model.teacher (its teacher weights do not fit). Run stage 1 '
             'for this teacher.')
     if check_teacher:
-        differ = [k for k in current
-                  if not torch.equal(current[k].cpu(), teacher_state[k])]
+        differ = [
+            k for k in current
+            if not torch.equal(current[k].cpu(), teacher_state[k])
+        ]
         if differ:
             raise ValueError(
-                f'{key}={path!r} was trained on a different teacher checkpoint'
-                f' than model.teacher_ckpt ({len(differ)} tensors differ, e.g. '
+                f'{key}={path!r} was trained on a different teacher '
+                f'checkpoint than model.teacher_ckpt ({len(differ)} tensors '
+                'differ, e.g. '
                 f'{differ[:3]}). Run stage 1 from this teacher, or unset '
                 'model.teacher_ckpt to take the teacher from the stage-1 '
                 'checkpoint.')
@@ -125,7 +132,8 @@ class _MultiViewStep(SingleTeacherDistill):
     this step.
     """
 
-    def loss(self, batch_inputs: torch.Tensor,
+    def loss(self,
+             batch_inputs: torch.Tensor,
              data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         """All views through both networks, CE on the normal views only."""
         num_views = batch_inputs.size(1) if batch_inputs.dim() == 5 else 0
@@ -137,12 +145,13 @@ class _MultiViewStep(SingleTeacherDistill):
             logits = self.student(inputs, data_samples, mode='tensor')
         if self.calculate_student_loss:
             normal = split_views(logits, num_views)[:, 0]
-            losses.update(add_prefix(
-                self.student.head._get_loss(normal, data_samples),
-                'student'))
+            losses.update(
+                add_prefix(
+                    self.student.head._get_loss(normal, data_samples),
+                    'student'))
         if not self.distillation_stopped:
-            losses.update(add_prefix(self.distiller.compute_distill_losses(),
-                                     'distill'))
+            losses.update(
+                add_prefix(self.distiller.compute_distill_losses(), 'distill'))
         return losses
 
 
@@ -194,14 +203,17 @@ class SSKDDistill(CheckedSingleTeacherDistill, _MultiViewStep):
         head = connectors[teacher_ss_head]
         if teacher_ss_ckpt:
             load_sskd_stage1_checkpoint(
-                self.teacher, head, teacher_ss_ckpt,
+                self.teacher,
+                head,
+                teacher_ss_ckpt,
                 check_teacher=bool(kwargs.get('teacher_ckpt')))
             self.teacher._is_init = True
         else:
             print_log(
                 'model.teacher_ss_ckpt is not set: the teacher\'s self-'
                 'supervised head is random and frozen (run stage 1 first).',
-                logger='current', level=logging.WARNING)
+                logger='current',
+                level=logging.WARNING)
         head.requires_grad_(False)
         head._is_init = True
 
@@ -247,9 +259,11 @@ class SSKDTeacherStage(BaseAlgorithm):
             load_teacher_checkpoint(self.architecture, teacher_ckpt)
             self.architecture._is_init = True
         else:
-            print_log('model.teacher_ckpt is not set: training a head on a '
-                      'randomly initialised teacher.',
-                      logger='current', level=logging.WARNING)
+            print_log(
+                'model.teacher_ckpt is not set: training a head on a '
+                'randomly initialised teacher.',
+                logger='current',
+                level=logging.WARNING)
         self.architecture.requires_grad_(False)
 
     def train(self, mode: bool = True) -> 'SSKDTeacherStage':
@@ -258,7 +272,8 @@ class SSKDTeacherStage(BaseAlgorithm):
         self.architecture.eval()
         return self
 
-    def loss(self, batch_inputs: torch.Tensor,
+    def loss(self,
+             batch_inputs: torch.Tensor,
              data_samples: Optional[List] = None) -> Dict[str, torch.Tensor]:
         """The head's loss on the frozen teacher's features of every view."""
         inputs = _flatten_views(batch_inputs, 'SSKDTeacherStage')

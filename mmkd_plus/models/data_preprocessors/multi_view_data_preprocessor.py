@@ -42,8 +42,8 @@ class MultiViewDataPreprocessor(ClsDataPreprocessor):
         inputs = data['inputs']
         if isinstance(inputs, torch.Tensor):
             inputs = list(inputs) if inputs.dim() == 5 else inputs
-        if not (isinstance(inputs, (list, tuple)) and inputs
-                and inputs[0].dim() == 4):
+        if not (isinstance(inputs,
+                           (list, tuple)) and inputs and inputs[0].dim() == 4):
             return super().forward(data, training)
         num_views = {x.size(0) for x in inputs}
         if len(num_views) != 1:

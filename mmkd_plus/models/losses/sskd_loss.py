@@ -43,8 +43,9 @@ from mmkd_plus.ops.sskd import (select_by_rank, soft_kl, split_views,
                                 target_rank, view_similarity)
 from mmkd_plus.registry import MODELS
 
-__all__ = ['SSKDKLLoss', 'SSKDContrastiveLoss', 'SSKDHeadLoss',
-           'multi_view_targets']
+__all__ = [
+    'SSKDKLLoss', 'SSKDContrastiveLoss', 'SSKDHeadLoss', 'multi_view_targets'
+]
 
 _VIEWS = ('normal', 'transformed', 'all')
 _TARGETS = ('label', 'view_label')
@@ -62,8 +63,9 @@ def _all_gather(x: Tensor, grad: bool = False) -> Tensor:
     _, world = _dist()
     if world == 1:
         return x
-    sizes = [torch.zeros(1, dtype=torch.long, device=x.device)
-             for _ in range(world)]
+    sizes = [
+        torch.zeros(1, dtype=torch.long, device=x.device) for _ in range(world)
+    ]
     dist.all_gather(sizes, torch.tensor([x.size(0)], device=x.device))
     if len({int(size) for size in sizes}) != 1:
         raise RuntimeError(
@@ -278,8 +280,8 @@ class SSKDContrastiveLoss(nn.Module):
             a_t = view_similarity(t, num_views, normal_t)
             mask = count = None
             if self.select_ratio is not None:
-                target = offset + _source_index(len(data_samples), num_views,
-                                                a_t.device)
+                target = offset + _source_index(
+                    len(data_samples), num_views, a_t.device)
                 mask, count = _global_selection(
                     target_rank(a_t, target), self.select_ratio)
             return self.loss_weight * soft_kl(a_s, a_t, self.tau, mask, count)
@@ -303,7 +305,8 @@ class SSKDHeadLoss(nn.Module):
         loss_weight (float): Defaults to 1.0.
     """
 
-    def __init__(self, task: str = 'contrastive',
+    def __init__(self,
+                 task: str = 'contrastive',
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         if task not in ('contrastive', 'classification'):
@@ -328,8 +331,8 @@ class SSKDHeadLoss(nn.Module):
             if self.task == 'contrastive':
                 normal, offset = _normal_columns(x, num_views, grad=True)
                 scores = view_similarity(x, num_views, normal)
-                target = offset + _source_index(len(data_samples), num_views,
-                                                x.device)
+                target = offset + _source_index(
+                    len(data_samples), num_views, x.device)
             else:
                 scores = x
                 target = multi_view_targets(data_samples, 'view_label',

@@ -30,8 +30,11 @@ def _model_cfg(path, **overrides):
 
 def _batch(batch=3, views=4, seed=0):
     g = torch.Generator().manual_seed(seed)
-    inputs = [torch.randint(0, 255, (views, 3, 32, 32), generator=g,
-                            dtype=torch.uint8) for _ in range(batch)]
+    inputs = [
+        torch.randint(
+            0, 255, (views, 3, 32, 32), generator=g, dtype=torch.uint8)
+        for _ in range(batch)
+    ]
     samples = []
     for i in range(batch):
         ds = DataSample().set_gt_label(i % 10)
@@ -45,8 +48,11 @@ def _stage1(teacher_ckpt=None):
 
 
 def _train(model, steps=3, lr=0.5):
-    wrapper = build_optim_wrapper(model, dict(optimizer=dict(
-        type='SGD', lr=lr, momentum=0.9, weight_decay=5e-4)))
+    wrapper = build_optim_wrapper(
+        model,
+        dict(
+            optimizer=dict(type='SGD', lr=lr, momentum=0.9,
+                           weight_decay=5e-4)))
     model.train()
     for step in range(steps):
         model.train_step(_batch(seed=step), wrapper)
@@ -83,16 +89,17 @@ def stage1_ckpt(tmp_path):
 def test_stage2_loads_and_freezes_the_teacher_head(stage1_ckpt):
     path, teacher_path, stage1 = stage1_ckpt
     for teacher_ckpt in (None, teacher_path):
-        model = MODELS.build(_model_cfg(STAGE2, teacher_ckpt=teacher_ckpt,
-                                        teacher_ss_ckpt=path))
+        model = MODELS.build(
+            _model_cfg(
+                STAGE2, teacher_ckpt=teacher_ckpt, teacher_ss_ckpt=path))
         head = model.distiller.connectors['ss_t']
         for k, v in stage1.ss_head.state_dict().items():
             assert torch.equal(head.state_dict()[k], v)
         for k, v in stage1.architecture.state_dict().items():
             assert torch.equal(model.teacher.state_dict()[k], v)
         assert not any(p.requires_grad for p in head.parameters())
-        assert all(p.requires_grad for p in
-                   model.distiller.connectors['ss_s'].parameters())
+        assert all(p.requires_grad
+                   for p in model.distiller.connectors['ss_s'].parameters())
 
 
 def test_stage2_rejects_a_missing_or_wrong_stage1_checkpoint(
@@ -106,39 +113,45 @@ def test_stage2_rejects_a_missing_or_wrong_stage1_checkpoint(
     assert cfg.teacher_ss_ckpt in str(err.value)
     assert 'sskd_stage1_resnet20_1xb64_digits' in str(err.value)
     # a plain teacher checkpoint is not a stage-1 checkpoint
-    with pytest.raises(ValueError,
-                       match=r"model.teacher_ss_ckpt=.*not an SSKD stage-1"):
-        MODELS.build(_model_cfg(STAGE2, teacher_ckpt=None,
-                                teacher_ss_ckpt=teacher_path))
+    with pytest.raises(
+            ValueError, match=r"model.teacher_ss_ckpt=.*not an SSKD stage-1"):
+        MODELS.build(
+            _model_cfg(
+                STAGE2, teacher_ckpt=None, teacher_ss_ckpt=teacher_path))
     # stage 1 of another teacher checkpoint
     other = _stage1()
     other_teacher = str(tmp_path / 'other_teacher.pth')
-    torch.save(dict(state_dict=other.architecture.state_dict()),
-               other_teacher)
-    with pytest.raises(ValueError, match=r'model.teacher_ss_ckpt=.*different '
-                       r'teacher checkpoint'):
-        MODELS.build(_model_cfg(STAGE2, teacher_ckpt=other_teacher,
-                                teacher_ss_ckpt=path))
+    torch.save(dict(state_dict=other.architecture.state_dict()), other_teacher)
+    with pytest.raises(
+            ValueError,
+            match=r'model.teacher_ss_ckpt=.*different '
+            r'teacher checkpoint'):
+        MODELS.build(
+            _model_cfg(
+                STAGE2, teacher_ckpt=other_teacher, teacher_ss_ckpt=path))
     # a head of another width (e.g. another task's classifier)
     wide = _model_cfg(STAGE2, teacher_ckpt=None, teacher_ss_ckpt=path)
     wide.distiller.connectors.ss_t.out_channels = 4
-    with pytest.raises(ValueError, match=r'model.teacher_ss_ckpt=.*does not '
-                       'fit model.distiller.connectors'):
+    with pytest.raises(
+            ValueError,
+            match=r'model.teacher_ss_ckpt=.*does not '
+            'fit model.distiller.connectors'):
         MODELS.build(wide)
 
 
 def test_stage2_step_by_hand():
     """CE on the normal views only; KD, KD on the transformed views and the
     similarity term recomputed from the networks' outputs."""
-    model = MODELS.build(_model_cfg(STAGE2, teacher_ckpt=None,
-                                    teacher_ss_ckpt=None))
+    model = MODELS.build(
+        _model_cfg(STAGE2, teacher_ckpt=None, teacher_ss_ckpt=None))
     model.train()
     data = model.data_preprocessor(_batch(), True)
     inputs, samples = data['inputs'], data['data_samples']
     assert inputs.shape == (3, 4, 3, 32, 32)
     losses = model(inputs, samples, mode='loss')
-    assert set(losses) == {'student.loss', 'distill.loss_kd',
-                           'distill.loss_tf', 'distill.loss_ss'}
+    assert set(losses) == {
+        'student.loss', 'distill.loss_kd', 'distill.loss_tf', 'distill.loss_ss'
+    }
 
     flat = inputs.flatten(0, 1)
     labels = torch.tensor([0, 1, 2])
@@ -158,12 +171,16 @@ def test_stage2_step_by_hand():
     assert torch.allclose(losses['distill.loss_kd'], kd, rtol=1e-4)
     assert torch.allclose(losses['distill.loss_tf'], tf, rtol=1e-4)
     a_s, a_t = view_similarity(s_z, 4), view_similarity(t_z, 4)
-    rank = (a_t > a_t.gather(1, torch.arange(3).repeat_interleave(3)
-                             .view(-1, 1))).sum(1)
+    rank = (a_t
+            > a_t.gather(1,
+                         torch.arange(3).repeat_interleave(3).view(-1,
+                                                                   1))).sum(1)
     wrong = torch.nonzero(rank).flatten()
-    keep = torch.cat([torch.nonzero(rank == 0).flatten(),
-                      wrong[torch.sort(rank[wrong], stable=True).indices]
-                      [:int(0.75 * wrong.numel())]])
+    keep = torch.cat([
+        torch.nonzero(rank == 0).flatten(),
+        wrong[torch.sort(rank[wrong],
+                         stable=True).indices][:int(0.75 * wrong.numel())]
+    ])
     ss = 10.0 * soft_kl(a_s[keep], a_t[keep], 0.5)
     assert torch.allclose(losses['distill.loss_ss'], ss, rtol=1e-4)
 
@@ -178,14 +195,18 @@ def test_stage2_step_by_hand():
 
 
 def test_single_view_training_batch_is_refused():
-    model = MODELS.build(_model_cfg(STAGE2, teacher_ckpt=None,
-                                    teacher_ss_ckpt=None))
+    model = MODELS.build(
+        _model_cfg(STAGE2, teacher_ckpt=None, teacher_ss_ckpt=None))
     samples = [DataSample().set_gt_label(0)]
     with pytest.raises(ValueError, match='LabelledMultiView'):
         model(torch.randn(1, 3, 32, 32), samples, mode='loss')
     with pytest.raises(ValueError, match='model.teacher_trainable'):
-        MODELS.build(_model_cfg(STAGE2, teacher_ckpt=None,
-                                teacher_ss_ckpt=None, teacher_trainable=True))
+        MODELS.build(
+            _model_cfg(
+                STAGE2,
+                teacher_ckpt=None,
+                teacher_ss_ckpt=None,
+                teacher_trainable=True))
     # prediction (validation) takes normal single-view batches
     out = model(torch.randn(2, 3, 32, 32), samples * 2, mode='predict')
     assert len(out) == 2 and out[0].pred_score.shape == (10, )

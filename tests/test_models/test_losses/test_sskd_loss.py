@@ -43,20 +43,20 @@ def test_tf_selection_by_class_rank():
     # B = 2, V = 3: transformed rows (0,1), (0,2), (1,1), (1,2); labels 0, 2
     t = torch.tensor([
         [0., 0., 0.],
-        [3., 1., 0.],   # (0, 1): label 0 first        -> rank 0, kept
-        [1., 3., 0.],   # (0, 2): label 0 second       -> rank 1
+        [3., 1., 0.],  # (0, 1): label 0 first        -> rank 0, kept
+        [1., 3., 0.],  # (0, 2): label 0 second       -> rank 1
         [0., 0., 0.],
-        [3., 2., 1.],   # (1, 1): label 2 third        -> rank 2
-        [0., 1., 5.],   # (1, 2): label 2 first        -> rank 0, kept
+        [3., 2., 1.],  # (1, 1): label 2 third        -> rank 2
+        [0., 1., 5.],  # (1, 2): label 2 first        -> rank 0, kept
     ])
     s = torch.randn(6, 3)
     samples = _samples([0, 2], 3)
     rows = {1: [1, 2, 4, 5], 0.5: [1, 2, 5], 0.0: [1, 5]}
     for ratio, kept in rows.items():
-        loss = SSKDKLLoss(tau=4.0, views='transformed', select_ratio=ratio,
-                          loss_weight=2.7)
-        expected = 2.7 * sum(_kl(s[r].tolist(), t[r].tolist(), 4.0)
-                             for r in kept) / len(kept)
+        loss = SSKDKLLoss(
+            tau=4.0, views='transformed', select_ratio=ratio, loss_weight=2.7)
+        expected = 2.7 * sum(
+            _kl(s[r].tolist(), t[r].tolist(), 4.0) for r in kept) / len(kept)
         got = loss(s, t, samples)
         assert got.item() == pytest.approx(expected, rel=1e-4), ratio
 
@@ -66,8 +66,8 @@ def test_ss_logits_of_all_views_by_view_label():
     t = torch.tensor([[5., 0.], [0., 5.], [0., 5.], [0., 5.]])  # 3rd wrong
     s = torch.zeros(4, 2)
     samples = _samples([0, 0], 2)  # view_labels (0, 1) per image
-    loss = SSKDKLLoss(tau=1.0, views='all', select_ratio=0.0,
-                      target='view_label')
+    loss = SSKDKLLoss(
+        tau=1.0, views='all', select_ratio=0.0, target='view_label')
     kept = [0, 1, 3]
     expected = sum(_kl([0, 0], t[r].tolist(), 1.0) for r in kept) / 3
     assert loss(s, t, samples).item() == pytest.approx(expected, rel=1e-5)
@@ -76,8 +76,9 @@ def test_ss_logits_of_all_views_by_view_label():
 def _contrastive_teacher():
     # B = 4, V = 2; normal views e0..e3; transformed rows ranked 0, 1, 2, 0
     e = torch.eye(4)
-    transformed = [e[0], e[0] + 0.1 * e[1], e[0] + 0.5 * e[1] + 0.2 * e[2],
-                   e[3]]
+    transformed = [
+        e[0], e[0] + 0.1 * e[1], e[0] + 0.5 * e[1] + 0.2 * e[2], e[3]
+    ]
     rows = []
     for i in range(4):
         rows += [e[i], transformed[i]]

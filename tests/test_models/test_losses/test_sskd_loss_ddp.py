@@ -84,13 +84,16 @@ WORKER = textwrap.dedent('''
 
 @pytest.mark.slow
 def test_two_ranks_equal_one_process(tmp_path):
-    tests = os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__))))
+    tests = os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     script = tmp_path / 'worker.py'
     script.write_text(WORKER.format(tests=tests, out=str(tmp_path)))
     env = dict(os.environ, OMP_NUM_THREADS='1')
-    proc = subprocess.run([sys.executable, str(script)], capture_output=True,
-                          text=True, env=env, timeout=300)
+    proc = subprocess.run([sys.executable, str(script)],
+                          capture_output=True,
+                          text=True,
+                          env=env,
+                          timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in (0, 1)]
     values, grad = losses_and_grad(*make_batch())
