@@ -2,11 +2,9 @@
 # lambda_h * KD(T) on the logits, lambda_h annealed linearly from 4 in the
 # first epoch to 1 in the last; T = 3 here (the supplement's Table 1: T = 1
 # for CIFAR-10S, 3 UTKFace, 5 CelebA; leaves set `tau`).
+_base_ = ['../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     distiller=dict(
-        type='ConfigurableDistiller',
         student_recorders=dict(
             fc=dict(type='ModuleOutputs', source='head.fc')),
         teacher_recorders=dict(

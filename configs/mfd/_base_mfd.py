@@ -4,11 +4,9 @@
 # merges a pair's `penultimate` recorders (`feat`), binds a `_balanced`
 # setting (batches balanced over (group, label) cells, as the MFD code
 # trains MFD) and may set the weight (lambda / 2).
+_base_ = ['../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     distiller=dict(
-        type='ConfigurableDistiller',
         # the batch's data samples (labels, groups): the inputs of the
         # student head's loss, (feats, data_samples)
         student_recorders=dict(samples=dict(

@@ -4,11 +4,9 @@
 # 1x1 conv, learnable scale from 3.0). The leaf merges a pair's `quest`
 # fragment (layers, channels, downscale); the dataset recipes add the
 # vocabulary hook and the optimizer.
+_base_ = ['../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     distiller=dict(
-        type='ConfigurableDistiller',
         connectors=dict(
             quest_head=dict(
                 type='QuESTConnector',

@@ -3,11 +3,9 @@
 # norm; see README.md for what that does) + 0.1 x LCKT (entropic optimal transport between the
 # batch's student and teacher embeddings). The embeddings live in the loss;
 # the leaf sets their input widths from the pair's `channels.feat`.
+_base_ = ['../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     distiller=dict(
-        type='ConfigurableDistiller',
         student_recorders=dict(
             feat=dict(type='ModuleOutputs', source='neck'),
             data_samples=dict(

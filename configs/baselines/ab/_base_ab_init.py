@@ -2,12 +2,10 @@
 # student's pre-activation stage outputs learn the teacher's activation
 # boundaries (margin 1, per-layer weights 2 ** (i - n + 1)) with no CE.
 # The leaf merges a pair's `preact` recorders.
+_base_ = ['../../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     calculate_student_loss=False,
     distiller=dict(
-        type='ConfigurableDistiller',
         distill_losses=dict(
             loss_ab_1=dict(type='ABLoss', margin=1.0, loss_weight=0.25),
             loss_ab_2=dict(type='ABLoss', margin=1.0, loss_weight=0.5),

@@ -1,10 +1,8 @@
 # AT recipe (Zagoruyko & Komodakis, 2017; CRD benchmark): CE + 1000 x AT.
 # One loss per stage output; the leaf merges a pair's `stages` recorders.
+_base_ = ['../../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     distiller=dict(
-        type='ConfigurableDistiller',
         distill_losses=dict(
             loss_at_1=dict(type='ATLoss', loss_weight=1000.0),
             loss_at_2=dict(type='ATLoss', loss_weight=1000.0),

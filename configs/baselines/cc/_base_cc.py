@@ -1,11 +1,9 @@
 # CC recipe (Peng et al., 2019; the CRD benchmark's variant): CE + 0.02 x CC
 # on 128-d linear embeddings of the pooled vectors (the leaf sets their
 # input widths from the pair's `channels.feat`).
+_base_ = ['../../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     distiller=dict(
-        type='ConfigurableDistiller',
         student_recorders=dict(feat=dict(type='ModuleOutputs', source='neck')),
         teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='neck')),
         connectors=dict(

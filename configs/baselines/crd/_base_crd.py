@@ -3,11 +3,9 @@
 # memory (momentum 0.5, tau 0.07, synchronised across ranks). The dataset
 # recipes set the memory size and the negatives; the leaf sets the embedding
 # input widths from the pair's `channels.feat`.
+_base_ = ['../../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     distiller=dict(
-        type='ConfigurableDistiller',
         student_recorders=dict(
             feat=dict(type='ModuleOutputs', source='neck'),
             data_samples=dict(

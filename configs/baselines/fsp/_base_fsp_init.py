@@ -1,12 +1,10 @@
 # FSP recipe, initialisation stage (Yim et al., 2017; CRD benchmark): the
 # student's FSP matrices of consecutive stages (stem, stage 1, 2, 3) learn
 # the teacher's, with no CE. The leaf merges a pair's `stem` and `stages`.
+_base_ = ['../../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     calculate_student_loss=False,
     distiller=dict(
-        type='ConfigurableDistiller',
         distill_losses={
             f'loss_fsp_{i}{i + 1}': dict(type='FSPLoss', loss_weight=1.0)
             for i in (0, 1, 2)

@@ -2,13 +2,11 @@
 # teacher's paraphraser (k = 0.5) learns to reconstruct the teacher's last
 # conv map (plain MSE); the student is frozen. The leaf merges a pair's
 # `last` recorders and sets the channel counts.
+_base_ = ['../../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     calculate_student_loss=False,
     student_trainable=False,
     distiller=dict(
-        type='ConfigurableDistiller',
         connectors=dict(
             ft_s=dict(type='Translator'),
             ft_t=dict(type='Paraphraser', phase='pretrain')),

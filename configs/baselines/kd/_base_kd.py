@@ -1,10 +1,8 @@
 # KD recipe (Hinton et al., 2015; the CRD benchmark's form): 0.1 CE + 0.9 KD.
+_base_ = ['../../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     architecture=dict(head=dict(loss=dict(loss_weight=0.1))),
     distiller=dict(
-        type='ConfigurableDistiller',
         student_recorders=dict(fc=dict(type='ModuleOutputs', source='head.fc')),
         teacher_recorders=dict(fc=dict(type='ModuleOutputs', source='head.fc')),
         distill_losses=dict(

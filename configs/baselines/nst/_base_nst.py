@@ -1,10 +1,8 @@
 # NST recipe (Huang & Wang, 2017; CRD benchmark): CE + 50 x NST.
 # One loss per stage output; the leaf merges a pair's `stages` recorders.
+_base_ = ['../../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     distiller=dict(
-        type='ConfigurableDistiller',
         distill_losses=dict(
             loss_nst_1=dict(type='NSTLoss', loss_weight=50.0),
             loss_nst_2=dict(type='NSTLoss', loss_weight=50.0),

@@ -1,10 +1,8 @@
 # PKT recipe (Passalis & Tefas, 2018; CRD benchmark): CE + 30000 x PKT on
 # the pooled penultimate vector (the neck's output).
+_base_ = ['../../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     distiller=dict(
-        type='ConfigurableDistiller',
         student_recorders=dict(feat=dict(type='ModuleOutputs', source='neck')),
         teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='neck')),
         distill_losses=dict(

@@ -1,10 +1,8 @@
 # RKD recipe (Park et al., 2019; CRD benchmark): CE + 25 x distance-wise +
 # 50 x angle-wise RKD on the pooled vector, without L2-normalisation.
+_base_ = ['../../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     distiller=dict(
-        type='ConfigurableDistiller',
         student_recorders=dict(feat=dict(type='ModuleOutputs', source='neck')),
         teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='neck')),
         distill_losses=dict(

@@ -1,10 +1,8 @@
 # SP recipe (Tung & Mori, 2019; CRD benchmark): CE + 3000 x SP on the last
 # conv map (the leaf merges a pair's `last` recorders).
+_base_ = ['../../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     distiller=dict(
-        type='ConfigurableDistiller',
         distill_losses=dict(loss_sp=dict(type='SPLoss', loss_weight=3000.0)),
         loss_forward_mappings=dict(
             loss_sp=dict(

@@ -1,10 +1,8 @@
 # VID recipe (Ahn et al., 2019; CRD benchmark): CE + 1 x VID per stage
 # output; the leaf merges a pair's `stages` and sets the channel counts.
+_base_ = ['../../_base_/distill.py']
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     distiller=dict(
-        type='ConfigurableDistiller',
         connectors=dict(
             vid_s1=dict(type='VIDRegressorConnector'),
             vid_s2=dict(type='VIDRegressorConnector'),
