@@ -17,7 +17,12 @@ forward pass computes the distances, ``log p_T``, the student scores,
 ``KL(p_T || softmax(z))`` per position), which it reduces at once into the
 gradients of the student's inputs. Nothing ``(N, K)`` outlives a chunk;
 the backward pass only scales the stored reductions by the incoming
-gradient. The teacher and the vocabulary get no gradient.
+gradient. The teacher and the vocabulary get no gradient. Each softmax
+takes one ``exp`` pass, and logits more than 80 below their row's maximum
+(700 in float64) are raised to that floor first: ``exp`` of subnormal
+results is 20-40 times slower on CPUs, and at QuEST's temperatures most
+words are that far from a position; their probability stays negligible
+(below 1.8e-35).
 
 Two entry points:
 
@@ -43,7 +48,6 @@ from torch import Tensor
 from torch.autograd.function import once_differentiable
 
 from .kd_functional import compute_dtype
-from .kmeans import squared_distances
 
 __all__ = [
     'CosineScores', 'QuESTKLResult', 'default_position_chunk',
@@ -53,6 +57,13 @@ __all__ = [
 #: Bytes of one ``(positions, K)`` block of a chunk (a chunk holds about
 #: four such blocks at a time).
 CHUNK_BLOCK_BYTES = 4 * 1024**2
+#: Lowest logit, relative to its row's maximum, given to ``exp``: above the
+#: subnormal range (float32's starts below exp(-87.3), float64's below
+#: exp(-708)).
+EXP_FLOOR = {
+    torch.float32: -80.0,
+    torch.float64: -700.0,
+}
 
 
 class CosineScores(NamedTuple):
@@ -135,27 +146,66 @@ def _flat_positions(x: Tensor) -> Tensor:
     return x.permute(0, 2, 3, 1).reshape(-1, x.shape[1])
 
 
-def _chunk_kl(t_rows: Tensor, vocab: Tensor, tau: float, z: Tensor,
-              num_positions: int,
+class _Teacher(NamedTuple):
+    """The teacher's side: ``(N, C_T)`` rows and the vocabulary terms of
+    ``-||t - v_k||^2 / tau = (2 t.v_k - ||v_k||^2) / tau - ||t||^2 / tau``
+    (the last is the same for every word and cancels in the softmax)."""
+
+    rows: Tensor
+    vocab: Tensor
+    word_bias: Tensor  # -||v_k||^2 / tau
+    alpha: float  # 2 / tau
+
+    @classmethod
+    def build(cls, rows: Tensor, vocab: Tensor, tau: float) -> '_Teacher':
+        return cls(rows, vocab, vocab.pow(2).sum(dim=1).div_(-tau), 2 / tau)
+
+    def logits(self, start: int, stop: int) -> Tensor:
+        """``(stop - start, K)`` logits of ``p_T`` for positions in range."""
+        return torch.addmm(
+            self.word_bias,
+            self.rows[start:stop],
+            self.vocab.t(),
+            alpha=self.alpha)
+
+
+def _log_softmax_(x: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Row-wise log-softmax of ``x``, in place, with one ``exp``.
+
+    Logits more than ``-EXP_FLOOR`` below their row's maximum are raised to
+    it, so that ``exp`` never produces subnormal numbers (its slow path on
+    CPUs, 20-40 times slower): such words keep a probability of
+    ``exp(EXP_FLOOR)`` (1.8e-35 in float32) instead of less.
+
+    Returns:
+        tuple: ``log p`` (``x`` itself), ``p``, the argmax of every row and
+        ``max p`` of every row.
+    """
+    top, word = x.max(dim=1, keepdim=True)
+    x.sub_(top).clamp_min_(EXP_FLOOR[x.dtype])
+    p = x.exp()
+    total = p.sum(dim=1, keepdim=True)
+    p.div_(total)
+    x.sub_(total.log())
+    return x, p, word.squeeze(1), total.reciprocal_().squeeze(1)
+
+
+def _chunk_kl(teacher: _Teacher, start: int, z: Tensor, num_positions: int,
               want_grad: bool) -> Tuple[Tensor, Tensor, Tensor, Tensor]:
     """One chunk: KL sum, agreement count, closest-word sum and, if
-    ``want_grad``, ``(softmax(z) - p_T) / N`` written over ``z``.
+    ``want_grad``, ``(softmax(z) - p_T) / N``.
 
     ``z`` (the chunk's ``(rows, K)`` scores, owned by the caller) is
-    overwritten: it holds ``log p_S`` and then the gradient.
+    overwritten with ``log p_S``.
     """
-    log_p_t = squared_distances(t_rows, vocab).div_(-tau)
-    teacher_word = log_p_t.argmax(dim=1)
-    log_p_t -= torch.logsumexp(log_p_t, dim=1, keepdim=True)
-    p_t = log_p_t.exp()
-    closest = p_t.gather(1, teacher_word[:, None]).sum()
-    agree = (z.argmax(dim=1) == teacher_word).sum()
-    log_p_s = z.sub_(torch.logsumexp(z, dim=1, keepdim=True))
-    # sum_k p_T (log p_T - log p_S); p_T = 0 (underflow) gives 0 * finite
+    log_p_t, p_t, t_word, t_top = _log_softmax_(
+        teacher.logits(start, start + z.shape[0]))
+    log_p_s, p_s, s_word, _ = _log_softmax_(z)
+    agree = (s_word == t_word).sum()
+    # sum_k p_T (log p_T - log p_S)
     kl = log_p_t.sub_(log_p_s).mul_(p_t).sum()
-    if want_grad:
-        log_p_s.exp_().sub_(p_t).div_(num_positions)
-    return kl, agree, closest, log_p_s
+    grad = p_s.sub_(p_t).div_(num_positions) if want_grad else None
+    return kl, agree, t_top.sum(), grad
 
 
 def _outputs(ctx, kl: Tensor, agree: Tensor, closest: Tensor,
@@ -187,14 +237,14 @@ class _CosineQuESTKL(torch.autograd.Function):
         d_scale = torch.zeros_like(scale) if grads else None
         d_bias = torch.zeros_like(bias) if grads and bias is not None \
             else None
+        teacher = _Teacher.build(t_rows, vocab, tau)
+        scaled_words = words * scale
         kl = agree = closest = 0
         for i in range(0, n, chunk):
             rows = s_rows[i:i + chunk]
-            z = rows @ words.t()
-            z.mul_(scale)
-            if bias is not None:
-                z += bias
-            part = _chunk_kl(t_rows[i:i + chunk], vocab, tau, z, n, grads)
+            z = rows @ scaled_words.t() if bias is None else torch.addmm(
+                bias, rows, scaled_words.t())
+            part = _chunk_kl(teacher, i, z, n, grads)
             kl, agree, closest = kl + part[0], agree + part[1], \
                 closest + part[2]
             if not grads:
@@ -233,12 +283,13 @@ class _ScoresQuESTKL(torch.autograd.Function):
         z_view = scores.movedim(1, -1).flatten(1, 2)
         d_scores = torch.empty(
             scores.shape, dtype=dtype, device=scores.device) if grads else None
+        teacher = _Teacher.build(t_rows, vocab, tau)
         kl = agree = closest = 0
         for i in range(0, n, chunk):
             pos = torch.arange(i, min(i + chunk, n), device=scores.device)
             index = (pos // hw, pos % hw)
             z = z_view[index].to(dtype)  # a copy of the chunk's rows
-            part = _chunk_kl(t_rows[i:i + chunk], vocab, tau, z, n, grads)
+            part = _chunk_kl(teacher, i, z, n, grads)
             kl, agree, closest = kl + part[0], agree + part[1], \
                 closest + part[2]
             if grads:

@@ -161,3 +161,23 @@ def test_default_chunk_and_errors():
         quest_kl_cosine(*student, t_feature, vocab[:5], TAU)
     with pytest.raises(ValueError, match=r'\(B, 9, H, W\)'):
         quest_kl_from_scores(torch.zeros(B, 8, H, W), t_feature, vocab, TAU)
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+def test_far_words_keep_a_floor_probability_only(dtype):
+    """At a small tau most words lie thousands of logits below the closest:
+    the fused loss floors them at exp(EXP_FLOOR) relative to the maximum
+    (no subnormal exp) and still equals the reference."""
+    s_feature, weight, scale, b, t_feature, vocab = _inputs(dtype)
+    tau = 1e-3
+    student = (s_feature, weight, scale, b)
+    scores = CosineScores(*student).materialize()
+    p_t = soft_assign(t_feature.detach(), vocab, tau).reshape(-1, K)
+    assert bool((p_t.double() < 1e-300).any())  # some words vanish
+    ref = quest_kl(p_t,
+                   F.log_softmax(scores, 1).permute(0, 2, 3, 1).reshape(-1, K))
+    got = quest_kl_cosine(*student, t_feature, vocab, tau, chunk_size=7)
+    assert bool(torch.isfinite(got.loss))
+    torch.testing.assert_close(got.loss, ref)
+    for g_got, g_ref in zip(_grads(got.loss, student), _grads(ref, student)):
+        torch.testing.assert_close(g_got, g_ref)
