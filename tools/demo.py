@@ -64,6 +64,8 @@ class Row(NamedTuple):
     load_from: Optional[str] = None
     options: Optional[dict] = None
     whole_split: bool = False
+    epochs: Optional[int] = None
+    ckpt_options: Optional[Dict[str, str]] = None
 
 
 ROWS: List[Row] = [
@@ -76,6 +78,23 @@ ROWS: List[Row] = [
         'quest_layer3_resnet20_resnet8_1xb64_digits.py', teacher='teacher'),
     Row('WCoRD student', 'configs/wcord/'
         'wcord_neck_resnet20_resnet8_1xb64_digits.py', teacher='teacher'),
+    # SSKD: stage 1 trains the teacher's self-supervised head (its top-1 is
+    # the teacher's own), stage 2 the student with it
+    Row('SSKD teacher head (stage 1)', 'configs/sskd/'
+        'sskd_stage1_resnet20_1xb64_digits.py', teacher='teacher',
+        whole_split=True),
+    Row('SSKD student', 'configs/sskd/sskd_resnet20_resnet8_1xb64_digits.py',
+        teacher='teacher',
+        ckpt_options={'model.teacher_ss_ckpt': 'SSKD teacher head (stage 1)'}),
+    # MFD on the digits analogue of CIFAR-10S (gray vs colour digits, skew
+    # 0.8): its own teacher (same network), then the fair student; both on
+    # the whole split (the balanced sampler needs every (group, class) cell)
+    Row('MFD teacher (DigitsS)', 'configs/mfd/'
+        'scratch_cifarnet_half_1xb128_digits_s.py', whole_split=True,
+        epochs=10),
+    Row('MFD student (DigitsS)', 'configs/mfd/'
+        'mfd_cifarnet_half_1xb128_digits_s.py',
+        teacher='MFD teacher (DigitsS)', whole_split=True, epochs=10),
 ]
 
 
@@ -155,6 +174,8 @@ def build_cfg(row: Row, work_dir: str, data_root: str, share_images: int,
         cfg.model.teacher_ckpt = checkpoints[row.teacher]
     if row.load_from is not None:
         cfg.load_from = checkpoints[row.load_from]
+    for key, name in (row.ckpt_options or {}).items():
+        cfg.merge_from_dict({key: checkpoints[name]})
     if row.options:
         cfg.merge_from_dict(row.options)
     return cfg
@@ -169,18 +190,25 @@ def run_row(row: Row, cfg, checkpoints: Dict[str, str]) -> dict:
     seconds = time.perf_counter() - start
     metrics = runner.test()
     model = runner.model
-    student = getattr(model, 'student', model)
+    # the distilled student; a stage that trains no student (SSKD's stage
+    # 1) reports the network it evaluates
+    student = getattr(model, 'student', None) or getattr(
+        model, 'architecture', None) or getattr(model, 'teacher', model)
+    backbone = getattr(student, 'backbone', student)
     checkpoints[row.name] = osp.join(
         cfg.work_dir, f'epoch_{cfg.train_cfg.max_epochs}.pth')
+    # the fairness rows (MFD) report top-1 and DEO through FairnessMetric
+    top1 = metrics.get('accuracy/top1', metrics.get('fairness/top1'))
     return dict(
         model=row.name,
         config=row.config,
-        network=type(student.backbone).__name__ + (
-            f'-{student.backbone.depth}'
-            if hasattr(student.backbone, 'depth') else ''),
+        network=type(backbone).__name__ + (
+            f'-{backbone.depth}' if hasattr(backbone, 'depth') else ''),
         params=_count(student),
         train_images=len(runner.train_dataloader.dataset),
-        top1=float(metrics['accuracy/top1']),
+        top1=float(top1),
+        deo_m=metrics.get('fairness/DEO_M'),
+        deo_a=metrics.get('fairness/DEO_A'),
         train_seconds=seconds,
         epochs=cfg.train_cfg.max_epochs)
 
@@ -188,13 +216,15 @@ def run_row(row: Row, cfg, checkpoints: Dict[str, str]) -> dict:
 def format_table(results: List[dict]) -> str:
     lines = [
         '| model | network | params | train images | top-1 (test) | '
-        'train time | config |',
-        '|---|---|---:|---:|---:|---:|---|',
+        'DEO_M / DEO_A | train time | config |',
+        '|---|---|---:|---:|---:|---:|---:|---|',
     ]
     for r in results:
+        deo = '–' if r.get('deo_m') is None else \
+            f"{r['deo_m']:.2f} / {r['deo_a']:.2f}"
         lines.append(
             f"| {r['model']} | {r['network']} | {r['params'] / 1e3:.1f}K | "
-            f"{r['train_images']} | {r['top1']:.2f} | "
+            f"{r['train_images']} | {r['top1']:.2f} | {deo} | "
             f"{r['train_seconds']:.0f} s | `{r['config']}` |")
     return '\n'.join(lines)
 
@@ -241,6 +271,7 @@ def main(argv=None) -> List[dict]:
     for row in reversed(ROWS):
         if row.name in wanted:
             wanted |= {n for n in (row.teacher, row.load_from) if n}
+            wanted |= set((row.ckpt_options or {}).values())
     checkpoints: Dict[str, str] = {}
     results = []
     logging.getLogger('mmengine').setLevel(logging.WARNING)
@@ -249,7 +280,7 @@ def main(argv=None) -> List[dict]:
         if row.name not in wanted:
             continue
         epochs = args.epochs if args.epochs is not None else (
-            None if row.whole_split else args.student_epochs)
+            row.epochs or (None if row.whole_split else args.student_epochs))
         work_dir = work_dir_of(row, args.work_dir, args.epochs)
         cfg = build_cfg(row, work_dir, args.data_root, share_images, epochs,
                         checkpoints)

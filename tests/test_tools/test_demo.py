@@ -24,7 +24,7 @@ def test_demo_teacher_is_where_the_digits_configs_read_it():
         osp.basename(teacher.config))[0]
     # every distilled row's config reads that same file
     for row in demo.ROWS:
-        if row.teacher:
+        if row.teacher == 'teacher':
             cfg = Config.fromfile(osp.join(REPO, row.config))
             assert cfg.model.teacher_ckpt == target, row.name
     # a quick look keeps its teacher apart
@@ -36,7 +36,8 @@ def test_rows_name_existing_configs_and_rows():
     assert len(set(names)) == len(names)
     for i, row in enumerate(demo.ROWS):
         assert osp.isfile(osp.join(REPO, row.config)), row.config
-        for dep in (row.teacher, row.load_from):
+        deps = [row.teacher, row.load_from, *(row.ckpt_options or {}).values()]
+        for dep in deps:
             assert dep is None or dep in names[:i], (row.name, dep)
 
 
@@ -76,3 +77,51 @@ def test_quick_demo_prints_progress_and_table(digits_root, tmp_path,
         assert json.load(f) == results
     assert '| KD student | CIFARResNet-8 |' in open(
         osp.join(work, 'results.md')).read()
+
+
+def test_rows_take_other_rows_checkpoints(digits_root, tmp_path):
+    """SSKD's stage 2 reads stage 1's head; MFD's student its own teacher."""
+    rows = {r.name: r for r in demo.ROWS}
+    checkpoints = {
+        'teacher': 't.pth',
+        'SSKD teacher head (stage 1)': 'ss.pth',
+        'MFD teacher (DigitsS)': 'mfd_t.pth'
+    }
+    cfg = demo.build_cfg(rows['SSKD student'], str(tmp_path), digits_root,
+                         143, None, checkpoints)
+    assert cfg.model.teacher_ss_ckpt == 'ss.pth'
+    assert cfg.model.teacher_ckpt == 't.pth'
+    cfg = demo.build_cfg(rows['MFD student (DigitsS)'], str(tmp_path),
+                         digits_root, 143, None, checkpoints)
+    assert cfg.model.teacher_ckpt == 'mfd_t.pth'
+    assert 'indices' not in cfg.train_dataloader.dataset  # whole split
+
+
+def test_table_shows_deo_of_fairness_rows():
+    row = dict(model='m', network='n', params=1000, train_images=10,
+               top1=90.0, train_seconds=1.0, config='c.py')
+    table = demo.format_table([
+        dict(row, deo_m=None, deo_a=None),
+        dict(row, model='f', deo_m=12.5, deo_a=3.25)
+    ])
+    assert '| m | n | 1.0K | 10 | 90.00 | – |' in table
+    assert '| f | n | 1.0K | 10 | 90.00 | 12.50 / 3.25 |' in table
+
+
+@pytest.mark.slow
+def test_quick_demo_of_the_sskd_and_mfd_rows(digits_root, tmp_path):
+    work = str(tmp_path / 'demo')
+    results = demo.main([
+        '--epochs', '1', '--share', '0.05', '--only', 'SSKD student',
+        'MFD student (DigitsS)', '--work-dir', work, '--data-root',
+        digits_root
+    ])
+    by_name = {r['model']: r for r in results}
+    assert list(by_name) == [
+        'teacher', 'SSKD teacher head (stage 1)', 'SSKD student',
+        'MFD teacher (DigitsS)', 'MFD student (DigitsS)'
+    ]
+    mfd = by_name['MFD student (DigitsS)']
+    assert 0 <= mfd['deo_a'] <= mfd['deo_m'] <= 100
+    assert by_name['SSKD student']['deo_m'] is None
+    assert by_name['SSKD student']['network'] == 'CIFARResNet-8'
