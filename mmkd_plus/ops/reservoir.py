@@ -21,7 +21,9 @@ class ReservoirSampler:
     order (in stream order while the stream fits).
 
     It runs in time linear in the stream: the rows live in one buffer of
-    ``capacity * (1 + slack)`` rows allocated once; a batch's keys are
+    at most ``capacity * (1 + slack)`` rows, grown geometrically as rows
+    arrive (so a huge ``capacity`` on a small stream allocates only what
+    the stream brings; amortised linear copying); a batch's keys are
     compared with the current threshold (the largest kept key) and only
     the rows below it are copied (from their device) into the buffer;
     when the buffer is full it is compacted in place to the ``capacity``
@@ -45,8 +47,8 @@ class ReservoirSampler:
         self.generator = torch.Generator().manual_seed(int(seed))
         self.seen = 0
         self._rows: Optional[Tensor] = None
-        self._keys = torch.empty(self.size)
-        self._index = torch.empty(self.size, dtype=torch.long)
+        self._keys = torch.empty(0)
+        self._index = torch.empty(0, dtype=torch.long)
         self._fill = 0
         self._threshold = float('inf')
 
@@ -67,19 +69,33 @@ class ReservoirSampler:
             keys, rows = keys[take], rows[take.to(rows.device)]
         rows = rows.detach().to('cpu')
         if self._rows is None:
-            self._rows = rows.new_empty(self.size, rows.shape[1])
+            self._rows = rows.new_empty(0, rows.shape[1])
         while keys.numel():
             if self._fill == self.size:
                 self._compact()
                 below = keys < self._threshold
                 keys, rows, index = keys[below], rows[below], index[below]
                 continue
-            m = min(self.size - self._fill, keys.numel())
+            if self._fill + keys.numel() > self._keys.numel():
+                self._grow(self._fill + keys.numel())
+            m = min(self._keys.numel() - self._fill, keys.numel())
             self._rows[self._fill:self._fill + m] = rows[:m]
             self._keys[self._fill:self._fill + m] = keys[:m]
             self._index[self._fill:self._fill + m] = index[:m]
             self._fill += m
             keys, rows, index = keys[m:], rows[m:], index[m:]
+
+    def _grow(self, needed: int) -> None:
+        """Enlarge the buffers to at least ``needed`` rows (at most
+        ``size``), doubling so that copying stays linear overall."""
+        new = min(self.size, max(needed, 2 * self._keys.numel(), 1024))
+        rows = self._rows.new_empty(new, self._rows.shape[1])
+        rows[:self._fill] = self._rows[:self._fill]
+        keys = torch.empty(new)
+        keys[:self._fill] = self._keys[:self._fill]
+        index = torch.empty(new, dtype=torch.long)
+        index[:self._fill] = self._index[:self._fill]
+        self._rows, self._keys, self._index = rows, keys, index
 
     def _compact(self) -> None:
         """Keep the ``capacity`` smallest keys (ties: earliest first)."""

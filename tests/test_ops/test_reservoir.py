@@ -83,3 +83,15 @@ def test_rows_keep_their_vectors_and_bad_input_fails():
     with pytest.raises(ValueError, match='capacity must be positive'):
         ReservoirSampler(0, seed=0)
     assert ReservoirSampler(3, seed=0).sample() is None
+
+
+def test_huge_capacity_allocates_only_what_the_stream_brings():
+    """QuEST's CIFAR configs ask for max_points_per_centroid=1e7 words of
+    4096: the buffer grows with the stream instead of preallocating."""
+    sampler = ReservoirSampler(capacity=int(1e7) * 4096, seed=0)
+    torch.manual_seed(0)
+    stream = torch.rand(5000, 64)
+    for batch in stream.split(700):
+        sampler.add(batch)
+    assert sampler._rows.shape[0] < 20000
+    torch.testing.assert_close(sampler.sample(), stream)
