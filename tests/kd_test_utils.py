@@ -113,3 +113,24 @@ def run_dist_tool(script: str, *args: str, cwd: str) -> str:
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, log[-4000:]
     return log
+
+
+def run_script(text: str, tmp_path) -> str:
+    """Write ``text`` as a Python script in ``tmp_path`` and run it there
+    (argument: ``tmp_path``) with the repository importable and one torch
+    thread per process; assert it succeeded and return its output. For the
+    tests that spawn their own gloo process group."""
+    import subprocess
+    import sys
+    script = osp.join(str(tmp_path), 'script.py')
+    with open(script, 'w') as f:
+        f.write(text)
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    env['PYTHONPATH'] = os.pathsep.join(
+        [REPO] + ([env['PYTHONPATH']] if env.get('PYTHONPATH') else []))
+    proc = subprocess.run([sys.executable, script, str(tmp_path)],
+                          capture_output=True, text=True, env=env,
+                          cwd=str(tmp_path), timeout=600)
+    log = proc.stdout + proc.stderr
+    assert proc.returncode == 0, log[-4000:]
+    return log

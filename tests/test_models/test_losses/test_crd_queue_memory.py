@@ -3,15 +3,13 @@
 options: queue contents, NCE by hand, state dict, errors, and queues, banks
 and WCoRD critics identical on two gloo DDP ranks."""
 import math
-import os
 import os.path as osp
-import subprocess
-import sys
 import textwrap
 
 import pytest
 import torch
 import torch.nn.functional as F
+from kd_test_utils import run_script
 from mmpretrain.structures import DataSample
 
 from mmkd_plus.models.losses.crd_memory import CRDQueueMemory
@@ -284,20 +282,7 @@ DDP_SCRIPT = textwrap.dedent('''
 
 @pytest.mark.slow
 def test_queues_banks_and_critics_identical_on_two_gloo_ranks(tmp_path):
-    script = tmp_path / 'ddp_queue.py'
-    script.write_text(DDP_SCRIPT)
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    env['PYTHONPATH'] = os.pathsep.join(
-        [REPO] + ([env['PYTHONPATH']] if env.get('PYTHONPATH') else []))
-    proc = subprocess.run(
-        [sys.executable, str(script),
-         str(tmp_path)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=str(tmp_path),
-        timeout=600)
-    assert proc.returncode == 0, (proc.stdout + proc.stderr)[-4000:]
+    run_script(DDP_SCRIPT, tmp_path)
     for step in range(3):
         r0 = torch.load(tmp_path / f'rank0_step{step}.pth')['state']
         r1 = torch.load(tmp_path / f'rank1_step{step}.pth')['state']
