@@ -25,7 +25,10 @@ class GroupBalancedBatchSampler(Sampler):
     samples; 6 x 20 = 120 for CIFAR-10S at batch 128). Each epoch every
     cell is shuffled, and cells smaller than the largest are reshuffled and
     repeated until they are as long as it; the epoch ends when the largest
-    cell is used up (the last incomplete batch is dropped).
+    cell is used up (the last incomplete batch is dropped). A repetition
+    that starts in the middle of a step is reordered at its start so that
+    no sample is drawn twice in one step (unless its cell is smaller than
+    the step's ``world_size * k`` draws of it).
 
     Under DDP the cells' streams are the same on every rank (one seed), and
     rank r takes positions r, r + W, r + 2W, ... of each: the ranks get
@@ -111,12 +114,30 @@ class GroupBalancedBatchSampler(Sampler):
 
     def _cell_stream(self, members: np.ndarray,
                      rng: np.random.RandomState) -> np.ndarray:
-        """``cell_len`` indices of one cell: shuffled, repeated as needed."""
+        """``cell_len`` indices of one cell: shuffled, repeated as needed.
+
+        One step of all ranks draws ``world_size * per_cell`` consecutive
+        positions of the stream (a window). When a repetition begins inside
+        a window, its first draws skip the samples that window already
+        holds (moved further into the repetition), so no sample appears
+        twice in a step, on one rank or across ranks. Only a cell smaller
+        than a window must repeat samples within a step.
+        """
+        window = self.world_size * self.per_cell
         parts, total = [], 0
+        last = members[:0]  # the stream's last `window` positions
         while total < self.cell_len:
             part = rng.permutation(members) if self.shuffle else members
+            held = total % window
+            if held:
+                clash = np.isin(part, last[len(last) - held:])
+                front = np.flatnonzero(~clash)[:window - held]
+                rest = np.ones(len(part), dtype=bool)
+                rest[front] = False
+                part = np.concatenate([part[front], part[rest]])
             parts.append(part)
             total += len(part)
+            last = np.concatenate([last, part])[-window:]
         return np.concatenate(parts)[:self.cell_len]
 
     def __iter__(self) -> Iterator[List[int]]:
