@@ -1,6 +1,10 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .check_finite_loss_hook import CheckFiniteLossHook
+from .hint_stage_hook import HintStageHook
 from .loss_weight_schedule_hook import LinearLossWeightHook
 from .quest_vocabulary_hook import QuESTVocabularyHook
 
-__all__ = ['CheckFiniteLossHook', 'QuESTVocabularyHook', 'LinearLossWeightHook']
+__all__ = [
+    'CheckFiniteLossHook', 'HintStageHook', 'QuESTVocabularyHook',
+    'LinearLossWeightHook'
+]
