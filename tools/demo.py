@@ -112,7 +112,9 @@ class ProgressHook(Hook):
     def after_train_iter(self, runner, batch_idx, data_batch=None,
                          outputs=None) -> None:
         if outputs and 'loss' in outputs:
-            self.losses.append(float(outputs['loss']))
+            loss = outputs['loss']
+            self.losses.append(
+                float(loss.detach() if hasattr(loss, 'detach') else loss))
 
     def after_train_epoch(self, runner) -> None:
         # the loop counts the epoch as done after this hook
@@ -144,12 +146,16 @@ def configured_teacher_ckpt() -> Optional[str]:
 
 
 def work_dir_of(row: Row, work_root: str, epochs: Optional[int]) -> str:
-    """The work dir of a row: the teacher of full length goes where the
-    distillation configs read it; everything else under ``work_root``."""
+    """The work dir of a row: the teacher the digits distillation configs
+    read (the row whose config names that directory, trained at its full
+    length) goes there; every other row under ``work_root``, one directory
+    per config, so no row overwrites another's checkpoint."""
+    stem = osp.splitext(osp.basename(row.config))[0]
     target = configured_teacher_ckpt()
-    if row.whole_split and epochs is None and target:
+    if (target and row.whole_split and epochs is None and row.epochs is None
+            and osp.basename(osp.dirname(target)) == stem):
         return osp.dirname(target)
-    return osp.join(work_root, osp.splitext(osp.basename(row.config))[0])
+    return osp.join(work_root, stem)
 
 
 def build_cfg(row: Row, work_dir: str, data_root: str, share_images: int,

@@ -31,6 +31,17 @@ def test_demo_teacher_is_where_the_digits_configs_read_it():
     assert demo.work_dir_of(teacher, 'w', 2) == 'w/resnet20_1xb64_digits'
 
 
+def test_every_other_row_has_its_own_work_dir():
+    # only the digits configs' teacher goes to their directory; the other
+    # whole-split rows (SSKD stage 1, the MFD teacher and student) must not
+    # share it, or one row's epoch_10.pth overwrites another's
+    dirs = [demo.work_dir_of(r, 'work_dirs/demo', None) for r in demo.ROWS]
+    assert len(set(dirs)) == len(dirs), dirs
+    target_dir = osp.dirname(demo.configured_teacher_ckpt())
+    assert [r.name for r, d in zip(demo.ROWS, dirs)
+            if d == target_dir] == ['teacher']
+
+
 def test_rows_name_existing_configs_and_rows():
     names = [r.name for r in demo.ROWS]
     assert len(set(names)) == len(names)
