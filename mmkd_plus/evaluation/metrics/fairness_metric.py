@@ -46,7 +46,12 @@ class FairnessMetric(BaseMetric):
     both in %, over the classes that have samples of at least two groups.
     Also ``top1`` (%), ``acc_g{a}_c{y}`` (%) for every non-empty cell and,
     when the model gives scores, ``loss``: the mean cross-entropy of the
-    predicted scores (MFD's plateau schedule steps on it).
+    predicted scores (MFD's plateau schedule steps on it). When the model
+    is adversarial debiasing's (an ``AdversarialClsHead`` puts each
+    sample's ``adv_loss`` in its data sample): ``adv_loss_c{y}``, the mean
+    cross-entropy of class y's group adversary over the samples of class y
+    (the MFD code steps a plateau schedule per class adversary on it), and
+    ``adv_loss``, their mean over the classes.
 
     Every data sample must carry ``group`` (pack it with
     ``dict(type='PackInputs', algorithm_keys=('group', ))``). Under DDP,
@@ -94,6 +99,8 @@ class FairnessMetric(BaseMetric):
                 result['nll'] = float(-torch.log(score[gt].clamp_min(1e-12)))
             else:
                 result['pred_label'] = int(sample['pred_label'].reshape(-1)[0])
+            if 'adv_loss' in sample:
+                result['adv_nll'] = float(sample['adv_loss'])
             self.results.append(result)
 
     def _size(self, key: str, meta_key: str, values: np.ndarray) -> int:
@@ -104,7 +111,7 @@ class FairnessMetric(BaseMetric):
         return len(meta) if meta else int(values.max()) + 1
 
     def compute_metrics(self, results: List[dict]) -> dict:
-        """Top-1, the cell accuracies, DEO_M, DEO_A (and the loss)."""
+        """Top-1, the cell accuracies, DEO_M, DEO_A (and the losses)."""
         pred = np.array([r['pred_label'] for r in results], dtype=np.int64)
         gt = np.array([r['gt_label'] for r in results], dtype=np.int64)
         group = np.array([r['group'] for r in results], dtype=np.int64)
@@ -127,4 +134,10 @@ class FairnessMetric(BaseMetric):
             metrics[f'acc_g{a}_c{y}'] = 100.0 * float(acc[a, y])
         if all('nll' in r for r in results):
             metrics['loss'] = float(np.mean([r['nll'] for r in results]))
+        if all('adv_nll' in r for r in results):
+            adv = np.array([r['adv_nll'] for r in results])
+            per_class = {y: float(adv[gt == y].mean()) for y in np.unique(gt)}
+            for y, value in per_class.items():
+                metrics[f'adv_loss_c{y}'] = value
+            metrics['adv_loss'] = float(np.mean(list(per_class.values())))
         return metrics

@@ -13,20 +13,22 @@ import mmkd_plus  # noqa: F401
 from mmkd_plus.evaluation import FairnessMetric, group_class_accuracy
 
 
-def _samples(pred, gt, group, scores=None):
+def _samples(pred, gt, group, scores=None, adv=None):
     out = []
     for i, (p, y, a) in enumerate(zip(pred, gt, group)):
         s = DataSample().set_gt_label(int(y)).set_pred_label(int(p))
         s.set_field(int(a), 'group')
         if scores is not None:
             s.set_pred_score(torch.as_tensor(scores[i]))
+        if adv is not None:  # as AdversarialClsHead.predict puts it
+            s.set_field(torch.tensor(float(adv[i])), 'adv_loss')
         out.append(s.to_dict())
     return out
 
 
-def _evaluate(pred, gt, group, scores=None, **kwargs):
+def _evaluate(pred, gt, group, scores=None, adv=None, **kwargs):
     metric = FairnessMetric(**kwargs)
-    metric.process(None, _samples(pred, gt, group, scores))
+    metric.process(None, _samples(pred, gt, group, scores, adv))
     return metric.evaluate(len(gt))
 
 
@@ -70,6 +72,19 @@ def test_loss_is_the_cross_entropy_of_the_scores():
     # only
     assert m['fairness/DEO_M'] == pytest.approx(100.0)
     assert m['fairness/loss'] == pytest.approx(expected, rel=1e-6)
+
+
+def test_adversary_losses_per_class():
+    # the table above, with each sample's adversary loss
+    adv = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 1.0, 2.0, 3.0, 4.0, 0.7]
+    m = _evaluate(PRED, GT, GROUP, adv=adv, num_groups=2, num_classes=3)
+    assert m['fairness/adv_loss_c0'] == pytest.approx(2.1 / 6)
+    assert m['fairness/adv_loss_c1'] == pytest.approx(2.5)
+    assert m['fairness/adv_loss_c2'] == pytest.approx(0.7)
+    assert m['fairness/adv_loss'] == pytest.approx((0.35 + 2.5 + 0.7) / 3)
+    # a model without adversaries (the teacher of a distiller) has none
+    plain = _evaluate(PRED, GT, GROUP, num_groups=2, num_classes=3)
+    assert not [k for k in plain if 'adv_loss' in k]
 
 
 def test_agrees_with_fairlearn_metricframe():
@@ -116,10 +131,12 @@ def _rank_main(rank, port, queue):
     gt = rng.randint(0, 4, 40)
     group = rng.randint(0, 2, 40)
     pred = np.where(rng.rand(40) < 0.5, gt, 0)
+    adv = rng.rand(40)
     # unequal shares: the gaps of the halves differ from the whole's
     part = slice(0, 12) if rank == 0 else slice(12, 40)
     metric = FairnessMetric(num_groups=2, num_classes=4)
-    metric.process(None, _samples(pred[part], gt[part], group[part]))
+    metric.process(None,
+                   _samples(pred[part], gt[part], group[part], adv=adv[part]))
     # mmengine's collect_results interleaves ranks (the DefaultSampler's
     # order); size trims padding only
     queue.put((rank, metric.evaluate(40)))
@@ -131,7 +148,8 @@ def test_ddp_gathers_before_reducing():
     gt = rng.randint(0, 4, 40)
     group = rng.randint(0, 2, 40)
     pred = np.where(rng.rand(40) < 0.5, gt, 0)
-    whole = _evaluate(pred, gt, group, num_groups=2, num_classes=4)
+    adv = rng.rand(40)
+    whole = _evaluate(pred, gt, group, adv=adv, num_groups=2, num_classes=4)
     halves = [
         _evaluate(pred[p], gt[p], group[p], num_groups=2, num_classes=4)
         for p in (slice(0, 12), slice(12, 40))
@@ -149,5 +167,7 @@ def test_ddp_gathers_before_reducing():
         p.join(timeout=60)
         assert p.exitcode == 0
     for rank in (0, 1):
-        for key in ('fairness/DEO_M', 'fairness/DEO_A', 'fairness/top1'):
+        for key in ('fairness/DEO_M', 'fairness/DEO_A', 'fairness/top1',
+                    'fairness/adv_loss_c0', 'fairness/adv_loss_c3',
+                    'fairness/adv_loss'):
             assert got[rank][key] == pytest.approx(whole[key]), key

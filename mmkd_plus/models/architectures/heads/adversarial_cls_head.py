@@ -1,6 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """A classification head with MFD's adversarial-debiasing baseline."""
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import torch
 import torch.nn as nn
@@ -31,11 +31,21 @@ class AdversarialClsHead(LinearClsHead):
     adversaries to find the group and the network, with factor
     ``reverse_scale``, to hide it.
 
-    The adversaries live in ``head.adversaries``: give them their own
-    learning rate with ``paramwise_cfg=dict(custom_keys={'adversaries':
-    dict(lr_mult=...)})`` (Adam keeps per-parameter state, so this equals a
-    second Adam optimiser with that rate). Groups come from the data
-    samples (``group``). Prediction is the plain linear head's.
+    The adversaries live in ``head.adversaries`` (one child per class):
+    the MFD code trains them with their own Adam (lr 3e-4) and one
+    ``ReduceLROnPlateau`` per class adversary on its test loss, which
+    ``configs/mfd/_base_ad.py`` reproduces with
+    :class:`~mmkd_plus.engine.ModuleSplitOptimWrapperConstructor` (the
+    adversaries in their own optimizer, one parameter group per class) and
+    :class:`~mmkd_plus.engine.PerGroupReduceOnPlateauLR`. Groups come from
+    the data samples (``group``).
+
+    Prediction is the plain linear head's; when the data samples carry
+    ``gt_label`` and ``group`` (validation and test), each also gets
+    ``adv_loss``: the cross-entropy of its class's adversary predicting its
+    group, from which :class:`~mmkd_plus.evaluation.FairnessMetric`
+    reports each class adversary's test loss (``adv_loss_c{y}``) for that
+    adversary's plateau schedule.
 
     Args:
         num_groups (int): Number of sensitive groups.
@@ -96,3 +106,39 @@ class AdversarialClsHead(LinearClsHead):
         losses['loss_adv'] = self.adv_loss_weight * self.adversary_loss(
             cls_score, data_samples)
         return losses
+
+    def predict(self,
+                feats: Tuple[torch.Tensor],
+                data_samples: Optional[List] = None) -> List:
+        """The linear head's predictions; samples with ``gt_label`` and
+        ``group`` also get ``adv_loss`` (their class adversary's
+        cross-entropy on their group)."""
+        cls_score = self(feats)
+        predictions = self._get_predictions(cls_score, data_samples)
+        if data_samples is not None:
+            self._add_adversary_losses(cls_score, predictions)
+        return predictions
+
+    @torch.no_grad()
+    def _add_adversary_losses(self, cls_score: torch.Tensor,
+                              samples: List) -> None:
+        rows = [
+            i for i, s in enumerate(samples)
+            if 'gt_label' in s and 'group' in s
+        ]
+        if not rows:
+            return
+        labels = torch.tensor(
+            [int(samples[i].gt_label.reshape(-1)[0]) for i in rows],
+            device=cls_score.device)
+        groups = torch.tensor([int(samples[i].group) for i in rows],
+                              device=cls_score.device)
+        scores = cls_score[rows]
+        nll = torch.empty(len(rows), device=cls_score.device)
+        for y in labels.unique():
+            mask = labels == y
+            logits = self.adversaries[int(y)](scores[mask])
+            nll[mask] = F.cross_entropy(
+                logits, groups[mask], reduction='none').float()
+        for row, value in zip(rows, nll):
+            samples[row].set_field(value.detach(), 'adv_loss')

@@ -73,3 +73,20 @@ def test_sample_without_group_is_refused():
     head = _head()
     with pytest.raises(ValueError, match='no sensitive group label'):
         head.loss((torch.randn(1, 4), ), [DataSample().set_gt_label(0)])
+
+
+def test_predict_puts_each_samples_adversary_loss():
+    torch.manual_seed(0)
+    head = _head()
+    x = torch.randn(5, 4)
+    samples = _samples([0, 0, 1, 2, 2], [0, 1, 1, 0, 1])
+    samples.append(DataSample())  # an unlabelled image: no adversary loss
+    out = head.predict((torch.cat([x, torch.randn(1, 4)]), ), samples)
+    logits = head.fc(x)
+    for i, (y, a) in enumerate(zip([0, 0, 1, 2, 2], [0, 1, 1, 0, 1])):
+        expected = F.cross_entropy(
+            head.adversaries[y](logits[i:i + 1]), torch.tensor([a]))
+        assert out[i].adv_loss.item() == pytest.approx(
+            expected.item(), rel=1e-5)
+    assert 'adv_loss' not in out[5]
+    assert 'pred_score' in out[5]
