@@ -4,3 +4,4 @@ model = dict(**_base_.pair, distiller=dict(  # T: Table 1
     _base_.penultimate, distill_losses=dict(loss_kd=dict(tau=1))))
 model['architecture']['head'].update(_base_.ad_head, reverse_scale=1e-3)
 optim_wrapper = _base_.ad_optim
+param_scheduler = _base_.ad_param_scheduler
