@@ -66,7 +66,10 @@ class ModuleSplitOptimWrapperConstructor:
 
     Args:
         optim_wrapper_cfg (dict): The entries, and optionally ``type``
-            (the dict wrapper, default ``'JointOptimWrapperDict'``).
+            (the dict wrapper, default ``'JointOptimWrapperDict'``;
+            ``'AmpOptimWrapper'``, as ``tools/train.py --amp`` sets it,
+            makes every entry an ``AmpOptimWrapper`` with the given
+            ``loss_scale`` and ``dtype``).
         paramwise_cfg (dict, optional): Not supported here (one clear
             error); give each entry its own optimizer instead.
     """
@@ -82,8 +85,23 @@ class ModuleSplitOptimWrapperConstructor:
                 'paramwise_cfg (a config inheriting a single optimizer '
                 'must replace optim_wrapper with _delete_=True).')
         cfg = copy.deepcopy(dict(optim_wrapper_cfg))
-        self.dict_cls = self._dict_class(
-            cfg.pop('type', JointOptimWrapperDict))
+        dict_type = cfg.pop('type', JointOptimWrapperDict)
+        amp = {k: cfg.pop(k) for k in ('loss_scale', 'dtype') if k in cfg}
+        if dict_type == 'AmpOptimWrapper':
+            # AMP for the whole dict (what tools/train.py --amp sets)
+            for entry in cfg.values():
+                if isinstance(entry, dict):
+                    entry.setdefault('type', 'AmpOptimWrapper')
+                    for key, value in amp.items():
+                        entry.setdefault(key, value)
+            dict_type = JointOptimWrapperDict
+        elif amp:
+            raise ValueError(
+                'ModuleSplitOptimWrapperConstructor: optim_wrapper.' +
+                ', optim_wrapper.'.join(amp) + ' apply to AmpOptimWrapper '
+                "entries: set type='AmpOptimWrapper' (every entry, or the "
+                'whole optim_wrapper) or remove them.')
+        self.dict_cls = self._dict_class(dict_type)
         if not cfg:
             raise ValueError(
                 'ModuleSplitOptimWrapperConstructor: optim_wrapper has no '

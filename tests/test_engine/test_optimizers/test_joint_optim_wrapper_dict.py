@@ -324,6 +324,23 @@ def test_amp_mixed_or_unequal_scalers_are_refused(amp_on_cpu, ad_cfg):
         ModuleSplitOptimWrapperConstructor(cfg)(Toy())
 
 
+@pytest.mark.filterwarnings('ignore::FutureWarning')
+def test_amp_for_the_whole_dict_as_train_amp_sets_it(amp_on_cpu, ad_cfg):
+    cfg = dict(type='AmpOptimWrapper', loss_scale=512., **ad_cfg)
+    with pytest.warns(UserWarning):
+        wrapper = ModuleSplitOptimWrapperConstructor(cfg)(Toy())
+    assert type(wrapper) is JointOptimWrapperDict
+    assert all(
+        isinstance(w, AmpOptimWrapper) and w._scale_update_param == 512.
+        for w in wrapper.values())
+    assert wrapper['model'].loss_scaler is wrapper['adversaries'].loss_scaler
+    with pytest.raises(
+            ValueError,
+            match='optim_wrapper.loss_scale apply to '
+            'AmpOptimWrapper entries'):
+        ModuleSplitOptimWrapperConstructor(dict(loss_scale=512., **ad_cfg))
+
+
 def test_share_loss_scaler_without_amp_is_refused(ad_cfg):
     with pytest.raises(ValueError, match='not AmpOptimWrappers'):
         _build(ad_cfg, Toy()).share_loss_scaler(torch.amp.GradScaler('cpu'))
