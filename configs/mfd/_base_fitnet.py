@@ -1,9 +1,9 @@
-# FitNet recipe of the MFD tables, in one stage (the supplement's form for
+# FitNet recipe of the MFD tables in one stage (the supplement's form for
 # AD+FitNet, after CRD): HKD (`_base_hkd.py`: annealed lambda_h, T) plus
 # 1/2 * MSE between the teacher's and the student's penultimate features
-# (feature weight 1; same architecture, so no regressor). The MFD code's
-# separate hint stage (E/2 epochs) is not reproduced. The leaf merges a
-# pair's `penultimate` recorders (`feat`).
+# (feature weight 1; same architecture, so no regressor), all at once.
+# FitNet and SS+FitNet add the hint stage: `_base_fitnet_two_stage.py`.
+# The leaf merges a pair's `penultimate` recorders (`feat`).
 _base_ = ['./_base_hkd.py']
 model = dict(
     distiller=dict(

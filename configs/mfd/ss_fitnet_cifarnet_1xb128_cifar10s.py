@@ -1,4 +1,4 @@
-_base_ = ['./_base_fitnet.py', '../_base_/pairs/cifarnet_cifarnet_cifar10s.py',
-          '../_base_/settings/cifar10s_bs128_50e_balanced.py']
-model = dict(**_base_.pair, distiller=dict(  # T: Table 1
-    _base_.penultimate, distill_losses=dict(loss_kd=dict(tau=3))))
+# SS+FitNet: the two-stage FitNet on (group, label) balanced batches.
+_base_ = ['./fitnet_cifarnet_1xb128_cifar10s.py']
+train_dataloader = dict(batch_sampler=dict(type='GroupBalancedBatchSampler'))
+model = dict(distiller=dict(distill_losses=dict(loss_kd=dict(tau=3))))  # T

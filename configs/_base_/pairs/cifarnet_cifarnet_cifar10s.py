@@ -16,5 +16,13 @@ penultimate = dict(
         feat=dict(type='ModuleOutputs', source='backbone.fc')),
     teacher_recorders=dict(
         feat=dict(type='ModuleOutputs', source='backbone.fc')))
+# the last convolution's map (conv6 after ReLU, 128x8x8) for AT and NST: the
+# map the MFD code's AT uses on this CNN (its NST takes the 256-d vector, on
+# which channel normalisation leaves 0/1 and no gradient; see the MFD README)
+conv6 = dict(
+    student_recorders=dict(
+        feat=dict(type='ModuleOutputs', source='backbone.features.15')),
+    teacher_recorders=dict(
+        feat=dict(type='ModuleOutputs', source='backbone.features.15')))
 # channels of the recorded outputs, (student, teacher)
-channels = dict(feat=(256, 256))
+channels = dict(feat=(256, 256), conv6=(128, 128))

@@ -131,3 +131,17 @@ def test_build_from_config():
     loss = MODELS.build(dict(type='NSTLoss', loss_weight=50.))
     assert isinstance(loss, NSTLoss)
     assert loss.loss_weight == 50.
+
+
+def test_one_by_one_maps_give_no_gradient():
+    # why the MFD configs give NST CIFARNet's conv6 map, not its 256-d fc
+    # vector: a channel of one position normalises to 0 or 1, so the loss
+    # is flat in the student (the MFD code's kd_nst on that vector)
+    torch.manual_seed(0)
+    s = torch.relu(torch.randn(8, 256, 1, 1)).requires_grad_()
+    t = torch.relu(torch.randn(8, 256, 1, 1))
+    NSTLoss()(s, t).backward()
+    assert s.grad.abs().max() < 1e-8
+    m = torch.relu(torch.randn(8, 128, 8, 8)).requires_grad_()
+    NSTLoss()(m, torch.relu(torch.randn(8, 128, 8, 8))).backward()
+    assert m.grad.abs().max() > 1e-6  # and real on an 8x8 map
