@@ -234,3 +234,19 @@ def test_hooks_run_before_the_steps(digits_root, tmp_path):
     assert data_ms > 0 and step_ms > 0
     # per-iteration hooks are not part of a step
     assert calls == ['before_run', 'before_train']
+
+
+def test_a_config_with_its_own_batch_sampler(digits_root, tmp_path):
+    """MFD's group-balanced batch sampler makes the batches: no drop_last
+    is forced on it, and images/s counts the batch as made (20 cells x 6 =
+    120 of the configured 128)."""
+    cfg = benchmark.load_config(
+        osp.join(REPO_ROOT, 'configs', 'mfd',
+                 'ss_cifarnet_half_1xb128_digits_s.py'),
+        {'data_root': digits_root},
+        work_dir=str(tmp_path))
+    assert 'drop_last' not in cfg.train_dataloader
+    stepper = benchmark.Stepper(cfg)
+    data_ms, step_ms = stepper.step()
+    assert data_ms > 0 and step_ms > 0
+    assert stepper.batch_size == 120

@@ -23,7 +23,8 @@ time is the *setup time*, not step time). A step is
 data preprocessor, forward, losses, backward and optimizer step, timed with
 CUDA synchronised; loading the batch is timed apart (*data time*);
 per-iteration hooks do not run; weights are not loaded (``load_from``), as
-they do not change the step time. Every batch is full (``drop_last``).
+they do not change the step time. Every batch is full (``drop_last``, or
+the config's own ``batch_sampler``, e.g. MFD's group-balanced one).
 
 Two configs run in one process and take turns, one step each, in pairs
 A B, B A, A B ... (the order alternates so neither always goes second);
@@ -156,7 +157,9 @@ def load_config(path,
                          'so nothing to benchmark (a test-only config?)')
     if batch_size is not None:
         cfg.train_dataloader.batch_size = batch_size
-    cfg.train_dataloader.drop_last = True
+    if cfg.train_dataloader.get('batch_sampler') is None:
+        cfg.train_dataloader.drop_last = True
+    # else the batch sampler makes the batches (and refuses drop_last)
     cfg.default_hooks.checkpoint = None
     cfg.load_from, cfg.resume, cfg.log_level = None, False, 'WARNING'
     return cfg
@@ -191,7 +194,7 @@ class Stepper:
         runner.call_hook('before_train')
         runner.model.train()
         self.cuda = next(runner.model.parameters()).is_cuda
-        self.batch_size = loader.batch_size
+        self.batch_size = loader.batch_size or loader.batch_sampler.batch_size
         self.batches = self._cycle(loader)
         self.steps = 0
         self.setup_time_s = time.perf_counter() - start
@@ -217,6 +220,9 @@ class Stepper:
         """One train step; returns its data time and step time, in ms."""
         start = time.perf_counter()
         batch = next(self.batches)
+        if isinstance(batch, dict) and 'inputs' in batch:
+            # the batch as made (a balanced sampler may round it down)
+            self.batch_size = len(batch['inputs'])
         self.runner.message_hub.update_info('iter', self.steps)
         self._sync()
         mid = time.perf_counter()
