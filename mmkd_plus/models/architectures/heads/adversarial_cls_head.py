@@ -90,13 +90,22 @@ class AdversarialClsHead(LinearClsHead):
         """
         labels, groups = labels_and_groups(data_samples, cls_score.device,
                                            'AdversarialClsHead')
-        reversed_score = grad_reverse(cls_score, self.reverse_scale)
-        total = cls_score.new_zeros(())
+        nll = self._adversary_nll(
+            grad_reverse(cls_score, self.reverse_scale), labels, groups)
+        return sum(nll[labels == y].mean() for y in labels.unique())
+
+    def _adversary_nll(self, cls_score: torch.Tensor, labels: torch.Tensor,
+                       groups: torch.Tensor) -> torch.Tensor:
+        """Each sample's cross-entropy of its class's adversary predicting
+        its group, shape (B, ), in fp32."""
+        nll = torch.empty(
+            len(labels), device=cls_score.device, dtype=torch.float32)
         for y in labels.unique():
             mask = labels == y
-            logits = self.adversaries[int(y)](reversed_score[mask])
-            total = total + F.cross_entropy(logits, groups[mask])
-        return total
+            logits = self.adversaries[int(y)](cls_score[mask])
+            nll[mask] = F.cross_entropy(
+                logits, groups[mask], reduction='none').float()
+        return nll
 
     def loss(self, feats: Tuple[torch.Tensor], data_samples: List,
              **kwargs) -> Dict[str, torch.Tensor]:
@@ -133,12 +142,6 @@ class AdversarialClsHead(LinearClsHead):
             device=cls_score.device)
         groups = torch.tensor([int(samples[i].group) for i in rows],
                               device=cls_score.device)
-        scores = cls_score[rows]
-        nll = torch.empty(len(rows), device=cls_score.device)
-        for y in labels.unique():
-            mask = labels == y
-            logits = self.adversaries[int(y)](scores[mask])
-            nll[mask] = F.cross_entropy(
-                logits, groups[mask], reduction='none').float()
+        nll = self._adversary_nll(cls_score[rows], labels, groups)
         for row, value in zip(rows, nll):
             samples[row].set_field(value.detach(), 'adv_loss')
