@@ -7,11 +7,13 @@ and a hash of every parameter and buffer name and shape; dtypes are left out, so
 of each classifier's cross-entropy, the distiller's recorders, connectors,
 losses and forward mappings as configured, the teacher checkpoint, and
 every other top-level key (optimizer, schedule, dataloaders, hooks, ...)
-as plain data. ``python tests/test_configs/config_snapshot.py OUT.json``
-writes the snapshot of every leaf config of the repository.
+as plain data. ``python tests/test_configs/config_snapshot.py OUT.json.gz``
+writes the snapshot of every leaf config of the repository (gzipped,
+compact JSON).
 """
 import copy
 import glob
+import gzip
 import hashlib
 import json
 import os.path as osp
@@ -79,6 +81,8 @@ def resolve(path: str) -> dict:
             out['keys'][key] = to_plain(value)
     model_cfg = copy.deepcopy(cfg.model)
     out['teacher_ckpt'] = model_cfg.pop('teacher_ckpt', None)
+    if 'teacher_ss_ckpt' in model_cfg:
+        out['teacher_ss_ckpt'] = model_cfg.pop('teacher_ss_ckpt')
     plain = to_plain(model_cfg)
     distiller = plain.pop('distiller', None)
     for key in NETWORK_KEYS:
@@ -88,8 +92,9 @@ def resolve(path: str) -> dict:
                  if k in ('type', 'data_preprocessor')}
     out['model'] = plain
     out['distiller'] = distiller
-    if 'teacher_ckpt' in cfg.model:
-        model_cfg.teacher_ckpt = None
+    for key in ('teacher_ckpt', 'teacher_ss_ckpt'):  # no file is read
+        if key in cfg.model:
+            model_cfg[key] = None
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         torch.manual_seed(0)
         model = MODELS.build(model_cfg)
@@ -106,8 +111,16 @@ def main(out_path: str) -> None:
     for rel, path in leaf_configs().items():
         print(rel, flush=True)
         snapshot[rel] = resolve(path)
-    with open(out_path, 'w') as f:
-        json.dump(snapshot, f, indent=1, sort_keys=True)
+    with gzip.GzipFile(out_path, 'wb', mtime=0) as f:
+        f.write(
+            json.dumps(snapshot, sort_keys=True,
+                       separators=(',', ':')).encode())
+
+
+def load_snapshot(path: str) -> dict:
+    """A snapshot written by :func:`main`."""
+    with gzip.open(path, 'rt') as f:
+        return json.load(f)
 
 
 if __name__ == '__main__':
