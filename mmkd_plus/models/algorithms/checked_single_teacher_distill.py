@@ -166,7 +166,14 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
     - a recorder that captured nothing in a forward pass (its module is not
       on the forward path) raises a ``RuntimeError`` naming the recorder;
     - a non-finite loss stops training with the iteration, the loss name
-      and the learning-rate key.
+      and the learning-rate key;
+    - a frozen teacher (``teacher_trainable=False``, the default) runs
+      entirely in eval mode after ``model.train()``: dropout, stochastic
+      depth and anything else that reads ``training``, not only its
+      BatchNorm layers as in MMRazor's class, so the same image gives the
+      same teacher output at every step (the authors' scripts call
+      ``teacher.eval()``). A trainable teacher keeps MMRazor's behaviour
+      (``teacher_norm_eval``).
 
     Args:
         distiller (dict): Distiller config (e.g. ``ConfigurableDistiller``).
@@ -211,6 +218,13 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
         self._check_recorder_sources(distiller, 'student', architecture)
         self._check_recorder_sources(distiller, 'teacher', teacher)
         self._check_logit_widths(distiller, architecture, teacher)
+        if not kwargs.get('teacher_trainable', False) and \
+                kwargs.get('teacher_norm_eval', True) is False:
+            raise ValueError(
+                'model.teacher_norm_eval=False has no effect on a frozen '
+                'teacher: it runs entirely in eval mode (BatchNorm with its '
+                'running statistics, no dropout). Remove the key, or set '
+                'model.teacher_trainable=True to train the teacher.')
         call_explained(
             super().__init__,
             dict(distiller=distiller, **kwargs),
@@ -231,6 +245,13 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
                 'initialised, frozen teacher.',
                 logger='current',
                 level=logging.WARNING)
+
+    def train(self, mode: bool = True) -> 'CheckedSingleTeacherDistill':
+        """Set the training mode; a frozen teacher stays in eval mode."""
+        super().train(mode)
+        if not self.teacher_trainable:
+            self.teacher.eval()
+        return self
 
     @staticmethod
     def _build(model: Union[BaseModel, Dict], key: str) -> BaseModel:
