@@ -50,7 +50,8 @@ def test_fixes_applied_for_this_torch():
     for name in ('fix_cpu_distributed_init', 'fix_cpu_ddp_device_ids',
                  'fix_cpu_sync_bn', 'fix_set_module_inplace_false',
                  'fix_kd_soft_ce_loss', 'fix_crd_dataset_ragged_classes',
-                 'fix_pack_crd_cls_inputs', *TORCH2_ONLY):
+                 'fix_pack_crd_cls_inputs', 'fix_random_crop_padding_mode',
+                 *TORCH2_ONLY):
         # torch <= 1.13: the import-time fixes must not act
         assert (name in acted) == (compat.TORCH2
                                    or name not in TORCH2_ONLY), name
@@ -390,3 +391,35 @@ def test_pack_crd_cls_inputs_without_mmcls(digits_root):
         torch.randn(3, 8), torch.randn(3, 8), samples)
     assert loss.numel() == 1 and torch.isfinite(loss).all()
     assert loss.item() > 0
+
+
+# #16 -------------------------------------------------------------------------
+def test_random_crop_pads_in_its_padding_mode():
+    """mmpretrain's RandomCrop pads ``padding`` with zeros whatever its
+    ``padding_mode`` (the original method); fixed, reflect mirrors the
+    image as torchvision's RandomCrop(32, padding=4, padding_mode='reflect')
+    does, and the constant mode and the crop's random draws are unchanged."""
+    import numpy as np
+    import torchvision.transforms.functional as TF
+    from mmpretrain.datasets.transforms import RandomCrop
+    image = np.random.default_rng(0).integers(
+        0, 255, (32, 32, 3), dtype=np.uint8)
+    original = compat.ORIGINALS['fix_random_crop_padding_mode']
+    for mode in ('reflect', 'edge', 'symmetric', 'constant'):
+        crop = RandomCrop(crop_size=40, padding=4, padding_mode=mode)
+        fixed = crop.transform(dict(img=image.copy()))['img']
+        # the whole padded image (40 x 40): torchvision's padding
+        expected = np.asarray(
+            TF.pad(torch.from_numpy(image).permute(2, 0, 1), 4,
+                   padding_mode=mode).permute(1, 2, 0))
+        assert np.array_equal(fixed, expected), mode
+        upstream = original(crop, dict(img=image.copy()))['img']
+        assert (upstream[:4] == 0).all(), mode  # zeros, whatever the mode
+        assert crop.padding == 4  # left as configured
+    crop = RandomCrop(crop_size=32, padding=4, padding_mode='reflect')
+    states = []
+    for transform in (crop.transform, lambda r: original(crop, r)):
+        np.random.seed(3)
+        transform(dict(img=image.copy()))
+        states.append(np.random.get_state()[1].copy())
+    assert np.array_equal(*states)  # the crop draws the same numbers

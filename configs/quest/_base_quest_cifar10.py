@@ -5,4 +5,9 @@ model = dict(
         connectors=dict(quest_head=dict(num_words=256)),
         distill_losses=dict(loss_quest=dict(num_words=256, tau=0.005))))
 optim_wrapper = dict(optimizer=dict(nesterov=True))
+# the crop pads by reflection, as the authors' CIFAR-100 recipe
+# (valeoai/QuEST, cifar_dataset.py; they released no CIFAR-10 code)
+train_dataloader = dict(dataset=dict(pipeline=[
+    dict(_base_.train_pipeline[0], padding_mode='reflect'),
+    *_base_.train_pipeline[1:]]))
 custom_hooks = [dict(_base_.vocabulary_hook, batch_size=128)]

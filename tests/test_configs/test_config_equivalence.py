@@ -82,7 +82,27 @@ class Change(NamedTuple):
         return any(fnmatch.fnmatch(rel, p) for p in self.leaves)
 
 
-CHANGES = []
+REFLECT_CROP = dict(
+    type='RandomCrop', crop_size=32, padding=4, padding_mode='reflect')
+ZERO_CROP = dict(type='RandomCrop', crop_size=32, padding=4)
+
+CHANGES = [
+    Change(
+        '#18.2: RepDistiller (the teachers, the thirteen baselines, CRD, '
+        'hence WCoRD) and SSKD pad CIFAR crops with zeros; only QuEST pads '
+        'by reflection',
+        ('configs/teachers/*', 'configs/baselines/*', 'configs/wcord/*',
+         'configs/sskd/*'), substitute(REFLECT_CROP, ZERO_CROP)),
+    Change(
+        '#18.2: the MFD code resizes UTKFace to 256 x 256 before its crop, '
+        'and UTKFace and CelebA test images to 176 x 176 (squashed, not by '
+        'the short edge)', ('configs/mfd/*utkface.py', 'configs/mfd/*celeba.py'),
+        lambda e: substitute(
+            dict(type='ResizeEdge', scale=256, edge='short'),
+            dict(type='Resize', scale=[256, 256]))(substitute(
+                dict(type='ResizeEdge', scale=176, edge='short'),
+                dict(type='Resize', scale=[176, 176]))(e))),
+]
 
 
 def expected(rel: str, before: dict) -> dict:

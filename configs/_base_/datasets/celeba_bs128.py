@@ -1,8 +1,9 @@
 # CelebA (MFD's setting) with UTKFace's loaders: class = Attractive, group =
 # Male (dataset keys target_attr / sensitive_attr), the official partition,
-# the test set balanced down to its smallest (group, class) cell. Train:
-# random resized crop 176, horizontal flip; test: short edge 176 (176 x
-# 215); ImageNet normalisation. Batch 128.
+# the test set balanced down to its smallest (group, class) cell. As the
+# MFD code: train: random resized crop 176, horizontal flip; test: resize
+# to 176 x 176 (UTKFace's test pipeline: a squash of the 178 x 218 images,
+# not a short-edge resize); ImageNet normalisation. Batch 128.
 # Files: data/celeba/{img_align_celeba/,list_attr_celeba.txt,
 #                     list_eval_partition.txt}
 _base_ = ['./utkface_bs128.py']

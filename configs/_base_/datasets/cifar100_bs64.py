@@ -1,5 +1,8 @@
-# CIFAR-100 as in the CRD/QuEST/SSKD/WCoRD benchmarks: batch 64, random crop
-# 32 with 4-pixel (reflect) padding and horizontal flip; test: no transform.
+# CIFAR-100 as in the CRD benchmark (RepDistiller's dataset/cifar100.py, for
+# its teachers, the thirteen baselines, CRD and WCoRD): batch 64, random crop
+# 32 with 4 pixels of zero padding and horizontal flip, the dataset's mean
+# and std; test: normalisation only. QuEST's recipe pads by reflection
+# instead (its authors' code); SSKD's builds its views from these parts.
 # Files: data/cifar100/cifar-100-python/{train,test,meta}
 dataset_type = 'LocalCIFAR100'
 # One top-level data_root, read by every loader: tools/train.py and
@@ -13,7 +16,7 @@ data_preprocessor = dict(
     to_rgb=False)
 
 train_pipeline = [
-    dict(type='RandomCrop', crop_size=32, padding=4, padding_mode='reflect'),
+    dict(type='RandomCrop', crop_size=32, padding=4),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs'),
 ]

@@ -1,6 +1,7 @@
-# CIFAR-10 as in the QuEST CIFAR-10 recipe: the CIFAR-100 pipeline (random
-# crop 32 with 4-pixel reflect padding, horizontal flip; test: none) on
-# CIFAR-10's files and statistics, batch 128.
+# CIFAR-10 with the CIFAR-100 pipeline (random crop 32 with 4 pixels of
+# zero padding, horizontal flip; test: normalisation only) on CIFAR-10's
+# files and statistics, batch 128. QuEST's CIFAR-10 recipe pads by
+# reflection, as its CIFAR-100 one.
 # Files: data/cifar10/cifar-10-batches-py/{data_batch_1..5,test_batch,batches.meta}
 _base_ = ['./cifar100_bs64.py']
 dataset_type = 'LocalCIFAR10'

@@ -1,8 +1,9 @@
 # UTKFace (MFD's split and transforms): class = age bin (<20, 20-39, >=40),
 # group = race (White, Black, Asian, Indian); the last 100 images of every
-# (race, age) cell after a seed-1 shuffle are the test set (1,200). Train:
-# resize the short edge to 256, random crop 176, horizontal flip; test:
-# short edge 176; ImageNet normalisation. Batch 128.
+# (race, age) cell after a seed-1 shuffle are the test set (1,200). As the
+# MFD code (data_handler/dataloader_factory.py): train: resize to 256 x 256
+# (a squash, not a short-edge resize), random crop 176, horizontal flip;
+# test: resize to 176 x 176; ImageNet normalisation. Batch 128.
 # Files: data/utkface/UTKFace/<age>_<gender>_<race>_<date>.jpg.chip.jpg
 dataset_type = 'UTKFace'
 data_root = 'data/utkface'
@@ -15,14 +16,14 @@ data_preprocessor = dict(
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=256, edge='short'),
+    dict(type='Resize', scale=(256, 256)),
     dict(type='RandomCrop', crop_size=176),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='PackInputs', algorithm_keys=('group', )),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=176, edge='short'),
+    dict(type='Resize', scale=(176, 176)),
     dict(type='PackInputs', algorithm_keys=('group', )),
 ]
 
