@@ -96,7 +96,8 @@ CHANGES = [
     Change(
         '#18.2: the MFD code resizes UTKFace to 256 x 256 before its crop, '
         'and UTKFace and CelebA test images to 176 x 176 (squashed, not by '
-        'the short edge)', ('configs/mfd/*utkface.py', 'configs/mfd/*celeba.py'),
+        'the short edge)',
+        ('configs/mfd/*utkface.py', 'configs/mfd/*celeba.py'),
         lambda e: substitute(
             dict(type='ResizeEdge', scale=256, edge='short'),
             dict(type='Resize', scale=[256, 256]))(substitute(
