@@ -33,7 +33,8 @@ VARIABLES = {
     'pair', 'quest', 'stages', 'hint', 'last', 'stem', 'preact', 'channels',
     'penultimate', 'last_map', 'vocabulary_hook', 'num_train',
     'num_negatives', 'kd_term', 'vocab_files', 'imagenet_vocab_loader',
-    'train_pipeline', 'test_pipeline', 'dataset_type'
+    'train_pipeline', 'test_pipeline', 'dataset_type', 'sskd_weights',
+    'ss_classifier_loss'
 }
 
 
@@ -71,6 +72,21 @@ def ignore(*path: str) -> Callable[[dict], dict]:
 IGNORED = object()
 
 
+def replace(*path: str, value: Any) -> Callable[[dict], dict]:
+    """Set ``path`` of an entry to ``value`` (a targeted edit, where
+    :func:`substitute` would also hit equal values elsewhere)."""
+
+    def edit(entry):
+        entry = copy.deepcopy(entry)
+        node = entry
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = copy.deepcopy(value)
+        return entry
+
+    return edit
+
+
 class Change(NamedTuple):
     """An intended change of the leaves matching ``leaves`` (fnmatch
     patterns on repo-relative paths)."""
@@ -103,6 +119,16 @@ CHANGES = [
             dict(type='Resize', scale=[256, 256]))(substitute(
                 dict(type='ResizeEdge', scale=176, edge='short'),
                 dict(type='Resize', scale=[176, 176]))(e))),
+    Change(
+        "#18.4: SSKD on ImageNet takes the supplement's ImageNet weights "
+        '(Sec. 4.2: its CIFAR-100 set with ce 1.0), (ce, kd, tf, ss) = '
+        "(1.0, 0.9, 3.0, 5.0), not tf 2.7 and ss 10.0 of the authors' code",
+        ('configs/sskd/sskd_resnet34_resnet18_8xb32_in1k.py', ),
+        lambda e: replace(
+            'distiller', 'distill_losses', 'loss_tf', 'loss_weight',
+            value=3.0)(replace(
+                'distiller', 'distill_losses', 'loss_ss', 'loss_weight',
+                value=5.0)(e))),
 ]
 
 

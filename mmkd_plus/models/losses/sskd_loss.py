@@ -22,6 +22,10 @@ head's own loss):
   :class:`SSKDKLLoss` on the self-supervised classifier's logits for the
   rotation, jigsaw and exemplar tasks.
 
+Each weight is the ``loss_weight`` of its term and is set nowhere else
+(:data:`SSKD_WEIGHT_KEYS`); :func:`check_sskd_weights` refuses a config
+whose top-level ``sskd_weights`` says otherwise.
+
 :class:`SSKDHeadLoss` trains the teacher's head in stage 1.
 
 Under DDP the losses equal one process's on the global batch: the
@@ -30,7 +34,7 @@ with their gradients), the selection of transferred rows is made over every
 rank's rows, and each rank's sum is divided by the global count of kept
 rows times the number of ranks (DDP averages the ranks' gradients).
 """
-from typing import List, Optional, Tuple
+from typing import Any, List, Mapping, Optional, Tuple
 
 import torch
 import torch.distributed as dist
@@ -44,7 +48,8 @@ from mmkd_plus.ops.sskd import (select_by_rank, soft_kl, split_views,
 from mmkd_plus.registry import MODELS
 
 __all__ = [
-    'SSKDKLLoss', 'SSKDContrastiveLoss', 'SSKDHeadLoss', 'multi_view_targets'
+    'SSKDKLLoss', 'SSKDContrastiveLoss', 'SSKDHeadLoss', 'multi_view_targets',
+    'SSKD_WEIGHT_KEYS', 'check_sskd_weights'
 ]
 
 _VIEWS = ('normal', 'transformed', 'all')
@@ -338,3 +343,79 @@ class SSKDHeadLoss(nn.Module):
                 target = multi_view_targets(data_samples, 'view_label',
                                             x.device).reshape(-1)
             return self.loss_weight * F.cross_entropy(scores, target)
+
+
+#: Where each weight of ``L = ce CE + kd L_kd + tf L_tf + ss L_ss`` lives in
+#: an SSKD stage-2 config: the ``loss_weight`` of its own term.
+SSKD_WEIGHT_KEYS = {
+    'ce': 'model.architecture.head.loss.loss_weight',
+    'kd': 'model.distiller.distill_losses.loss_kd.loss_weight',
+    'tf': 'model.distiller.distill_losses.loss_tf.loss_weight',
+    'ss': 'model.distiller.distill_losses.loss_ss.loss_weight',
+}
+
+
+def _configured_weight(cfg: Any, key: str) -> Optional[Any]:
+    """The value at dotted ``key`` in ``cfg``; a loss dict without
+    ``loss_weight`` weighs 1.0 (every loss's default), a missing loss
+    None."""
+    *parents, leaf = key.split('.')
+    node = cfg
+    for part in parents:
+        node = node.get(part) if hasattr(node, 'get') else None
+        if node is None:
+            return None
+    return node.get(leaf, 1.0) if isinstance(node, Mapping) else None
+
+
+def _weight_problem(cfg: Any, term: str, value: Any) -> Optional[str]:
+    """Why ``sskd_weights.<term>=value`` disagrees with ``cfg``, or None."""
+    key = SSKD_WEIGHT_KEYS.get(term)
+    if key is None:
+        return (f'sskd_weights.{term}={value!r} names no term (one of '
+                f'{", ".join(SSKD_WEIGHT_KEYS)})')
+    actual = _configured_weight(cfg, key)
+    try:
+        if actual is not None and float(actual) == float(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return f'sskd_weights.{term}={value!r} but {key}={actual!r}'
+
+
+def check_sskd_weights(cfg: Any) -> None:
+    """Refuse a top-level ``sskd_weights`` that the losses do not follow.
+
+    SSKD's weights are the losses' ``loss_weight`` (:data:`SSKD_WEIGHT_KEYS`)
+    and nothing else. A top-level ``sskd_weights`` (the variable of older
+    recipes, kept by a copied config, or created by ``--cfg-options
+    sskd_weights.tf=3.0``) is read by no component: when one of its entries
+    differs from the loss weight of its term, or names no term, this raises
+    one error naming both keys of every such entry.
+
+    Args:
+        cfg (Config | dict): The whole config, after the command-line
+            options are merged.
+
+    Raises:
+        ValueError: ``sskd_weights`` disagrees with the losses' weights.
+    """
+    weights = cfg.get('sskd_weights')
+    if weights is None:
+        return
+    if isinstance(weights, Mapping):
+        problems = [
+            _weight_problem(cfg, term, value)
+            for term, value in weights.items()
+        ]
+    else:
+        problems = [f'sskd_weights={weights!r} names no term']
+    problems = [p for p in problems if p is not None]
+    if problems:
+        terms = ', '.join(f'{t}: {k}' for t, k in SSKD_WEIGHT_KEYS.items())
+        raise ValueError(
+            'The top-level sskd_weights is read by nothing and disagrees '
+            f'with the loss weights: {"; ".join(problems)}. Each SSKD '
+            f'weight is the loss_weight of its term ({terms}): set that '
+            'key (e.g. --cfg-options model.distiller.distill_losses.'
+            'loss_tf.loss_weight=3.0) and delete sskd_weights.')
