@@ -93,7 +93,8 @@ def selective_transfer_mask(scores: Tensor, target: Tensor,
 
     Every sample whose target the teacher ranks first is kept; of the ``W``
     others, the ``floor(ratio * W)`` with the smallest rank (the least
-    wrong; ties by position) are kept as well.
+    wrong) are kept as well. Rows tied at the cut-off are taken in row
+    order, lowest index first (see :func:`select_by_rank`).
 
     Args:
         scores (Tensor): The teacher's scores, shape (N, K).
@@ -108,6 +109,12 @@ def selective_transfer_mask(scores: Tensor, target: Tensor,
 
 def select_by_rank(rank: Tensor, ratio: float) -> Tensor:
     """The rule of :func:`selective_transfer_mask` on given ranks.
+
+    The wrong rows are ordered by a stable sort of their ranks, so that
+    among rows of equal rank at the cut-off the lowest row indices are kept:
+    the same rows on every device and PyTorch version. (The authors'
+    ``torch.argsort(rank)`` is not stable; which of the tied rows it keeps
+    is left to the sort's implementation.)
 
     Args:
         rank (Tensor): The teacher's rank of each row's target, (N, ).

@@ -5,8 +5,9 @@ import math
 import pytest
 import torch
 
-from mmkd_plus.ops.sskd import (selective_transfer_mask, soft_kl, split_views,
-                                target_rank, view_similarity)
+from mmkd_plus.ops.sskd import (select_by_rank, selective_transfer_mask,
+                                soft_kl, split_views, target_rank,
+                                view_similarity)
 
 
 def test_split_views_interleaved():
@@ -81,6 +82,37 @@ def test_selective_transfer_ties_by_position():
     assert mask.tolist() == [True, False, False, True]
     with pytest.raises(ValueError, match=r'\[0, 1\]'):
         selective_transfer_mask(scores, target, 1.5)
+
+
+def test_selective_transfer_ties_at_the_cut_off_keep_the_lowest_rows():
+    # 192 rows (the 3 x 64 transformed rows of one batch) with ranks 0-3:
+    # the cut-off falls inside a run of equal ranks
+    rank = torch.randint(0, 4, (192, ),
+                         generator=torch.Generator().manual_seed(0))
+    wrong = [i for i in range(192) if rank[i] > 0]
+    num_keep = int(0.75 * len(wrong))
+    by_rank = sorted(wrong, key=lambda i: (int(rank[i]), i))
+    cut = int(rank[by_rank[num_keep - 1]])
+    assert int(rank[by_rank[num_keep]]) == cut  # ties across the cut-off
+    mask = select_by_rank(rank, 0.75)
+    kept = torch.nonzero(mask).flatten().tolist()
+    assert len(kept) == 192 - len(wrong) + num_keep
+    # every right row, every row below the cut-off, and of the rows at
+    # the cut-off the lowest-index ones
+    tied = [i for i in range(192) if rank[i] == cut]
+    kept_tied = [i for i in kept if rank[i] == cut]
+    assert kept_tied == tied[:len(kept_tied)]
+    assert all(mask[i] for i in range(192) if rank[i] < cut)
+    assert not any(mask[i] for i in range(192) if rank[i] > cut)
+    # the rule is the rows' order: with the rows reversed, the tied rows
+    # kept are the last ones of the original order
+    order = torch.arange(191, -1, -1)
+    mask_reversed = select_by_rank(rank[order], 0.75)
+    kept_tied_reversed = [
+        int(order[i]) for i in torch.nonzero(mask_reversed).flatten()
+        if rank[order[i]] == cut
+    ]
+    assert sorted(kept_tied_reversed) == tied[-len(kept_tied):]
 
 
 def test_soft_kl_by_hand():
