@@ -22,6 +22,7 @@ __all__ = ['CIFAR10S', 'DigitsS', 'skewed_gray_mask']
 
 GROUPS = ('gray', 'color')
 _TEST_VERSIONS = ('both', 'gray', 'color')
+_PARTS = ('train', 'val', 'test')
 
 
 def skewed_gray_mask(labels: Sequence[int], skew: float, seed: int,
@@ -59,29 +60,54 @@ class _SkewedColourMixin(FairnessDatasetMixin):
     """Group 0 = grey, 1 = colour; a skewed training split, and a test split
     holding every image in both versions (or one of them).
 
+    A validation split carved from the training images: with
+    ``holdout=N`` the last ``N`` images of the training file leave
+    ``split='train'`` (whose skew is then drawn over the images before
+    them) and form ``split='val'``, which holds them like the test split:
+    in both versions (or the one of ``test_versions``), so per-(group,
+    class) accuracies and DEO exist on it. ``split='val'`` reads the
+    training file: ``self.split`` is mmpretrain's file split (``'train'``),
+    ``self.part`` the part (``'train'``, ``'val'`` or ``'test'``).
+
     Subclasses define :meth:`to_gray` and :meth:`to_color` on a uint8
-    (N, H, W, 3) batch.
+    (N, H, W, 3) batch; ``idx`` is each image's index in its file.
     """
 
     def __init__(self,
                  *args,
+                 split: str = 'train',
                  skew: float = 0.8,
                  seed: int = 0,
                  gray_classes: Optional[Sequence[int]] = None,
                  test_versions: str = 'both',
+                 holdout: int = 0,
                  **kwargs) -> None:
+        name = type(self).__name__
+        if split not in _PARTS:
+            raise ValueError(f'{name}: split must be one of {_PARTS}, got '
+                             f'{split!r}.')
         if not 0.5 < skew <= 1.0:
-            raise ValueError(f'{type(self).__name__}: skew must be in '
-                             f'(0.5, 1], got {skew}.')
+            raise ValueError(f'{name}: skew must be in (0.5, 1], got '
+                             f'{skew}.')
         if test_versions not in _TEST_VERSIONS:
             raise ValueError(
-                f'{type(self).__name__}: test_versions must be one of '
+                f'{name}: test_versions must be one of '
                 f'{_TEST_VERSIONS}, got {test_versions!r}.')
+        if int(holdout) != holdout or holdout < 0:
+            raise ValueError(f'{name}: holdout must be an int >= 0, got '
+                             f'{holdout!r}.')
+        if split == 'val' and holdout < 1:
+            raise ValueError(
+                f"{name}: split='val' is the last `holdout` training "
+                f'images; give holdout >= 1 (got {holdout}).')
+        self.part = split
         self.skew = skew
         self.seed = seed
         self.gray_classes = gray_classes
         self.test_versions = test_versions
-        super().__init__(*args, **kwargs)
+        self.holdout = int(holdout)
+        super().__init__(
+            *args, split='test' if split == 'test' else 'train', **kwargs)
 
     def to_gray(self, imgs: np.ndarray, idx: np.ndarray) -> np.ndarray:
         raise NotImplementedError
@@ -90,10 +116,18 @@ class _SkewedColourMixin(FairnessDatasetMixin):
         raise NotImplementedError
 
     def add_groups(self, data_list: List[dict]) -> List[dict]:
+        idx = np.arange(len(data_list))
+        if self.part != 'test' and self.holdout:
+            if self.holdout >= len(data_list):
+                raise ValueError(
+                    f'{type(self).__name__}: holdout={self.holdout} leaves '
+                    f'no training image of the {len(data_list)}.')
+            cut = len(data_list) - self.holdout
+            idx = idx[cut:] if self.part == 'val' else idx[:cut]
+        data_list = [data_list[i] for i in idx]
         imgs = np.stack([info['img'] for info in data_list])
         labels = np.array([info['gt_label'] for info in data_list])
-        idx = np.arange(len(data_list))
-        if self.split == 'train':
+        if self.part == 'train':
             num_classes = len(self.metainfo['classes'])
             gray_classes = (range(num_classes // 2) if self.gray_classes
                             is None else self.gray_classes)
@@ -135,14 +169,19 @@ class CIFAR10S(_SkewedColourMixin, LocalCIFAR10):
 
     Args:
         data_root (str): Folder that contains ``cifar-10-batches-py/``.
-        split (str): ``'train'`` or ``'test'``.
+        split (str): ``'train'``, ``'val'`` (the last ``holdout``
+            training images, in the versions of ``test_versions``) or
+            ``'test'``. Defaults to ``'train'``.
         skew (float): Fraction of grey images in ``gray_classes`` (and of
             colour ones in the others). Defaults to 0.8.
         seed (int): Seed of the grey/colour assignment. Defaults to 0.
         gray_classes (Sequence[int], optional): The mostly grey classes.
             Defaults to the first half (0-4).
         test_versions (str): ``'both'``, ``'gray'`` or ``'color'``: which
-            versions the test split holds. Defaults to ``'both'``.
+            versions the test (and val) split holds. Defaults to ``'both'``.
+        holdout (int): The last ``holdout`` images of the training file
+            form the ``'val'`` split and leave ``'train'``; give the same
+            value to both. Defaults to 0 (no validation split).
         **kwargs: Other arguments of mmpretrain's ``CIFAR10``.
     """
     METAINFO = dict(LocalCIFAR10.METAINFO, groups=GROUPS)
@@ -165,7 +204,12 @@ class DigitsS(_SkewedColourMixin, DigitsCIFAR):
     so a test image has the same colour in every run). Training split
     (1,438 images): with ``skew=0.8`` 80 % of digits 0-4 are grey and 80 %
     of digits 5-9 coloured; test split: the 359 test digits in both
-    versions (718 samples). Arguments as :class:`CIFAR10S`.
+    versions (718 samples). ``holdout=287`` (a fifth) leaves 1,151
+    training digits and a validation split of 287 digits in both versions
+    (574 samples); every class has held-out digits (the training file
+    follows scikit-learn's order, which cycles through the classes). A
+    held-out digit has the colour it has in the full training split.
+    Arguments as :class:`CIFAR10S`.
     """
     METAINFO = dict(DigitsCIFAR.METAINFO, groups=GROUPS)
 

@@ -12,6 +12,8 @@ from mmkd_plus.datasets import CIFAR10S, DigitsS, read_groups, rgb_to_gray
 from mmkd_plus.datasets.cifar10s import skewed_gray_mask
 
 PER_CLASS = 20  # training images per class in the fake CIFAR-10
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
 
 
 @pytest.fixture
@@ -164,3 +166,99 @@ def test_sample_without_group_names_the_dataset(digits_root):
     with pytest.raises(ValueError, match='DigitsCIFAR: sample 0 has no '
                        'sensitive group label'):
         read_groups(plain)
+
+
+HOLDOUT = 287  # a fifth of the 1,438 training digits
+
+
+def test_digits_s_holdout_sizes_versions_and_disjointness(digits_root):
+    from mmkd_plus.datasets import DigitsCIFAR
+    raw = DigitsCIFAR(data_root=digits_root, split='train')
+    raw_imgs = np.stack([raw.get_data_info(i)['img'] for i in range(1438)])
+    raw_labels = raw.get_gt_labels()
+    full = DigitsS(data_root=digits_root, split='train', seed=3)
+    train = DigitsS(data_root=digits_root, split='train', seed=3,
+                    holdout=HOLDOUT)
+    val = DigitsS(data_root=digits_root, split='val', seed=3,
+                  holdout=HOLDOUT)
+    cut = 1438 - HOLDOUT
+    assert (len(full), len(train), len(val)) == (1438, cut, 2 * HOLDOUT)
+    assert (train.part, val.part) == ('train', 'val')
+    # the training part: the first `cut` digits of the file, each grey
+    # (its luma) or coloured as in the whole split
+    np.testing.assert_array_equal(train.get_gt_labels(), raw_labels[:cut])
+    groups = train.get_groups()
+    for i in range(0, cut, 37):
+        img = train.get_data_info(i)['img']
+        version = (rgb_to_gray(raw_imgs[i]) if groups[i] == 0 else
+                   train.to_color(raw_imgs[[i]], np.array([i]))[0])
+        np.testing.assert_array_equal(img, version)
+    # the validation part: the last HOLDOUT digits, grey then coloured,
+    # like the test split; none of them is in the training part
+    np.testing.assert_array_equal(val.get_groups(),
+                                  [0] * HOLDOUT + [1] * HOLDOUT)
+    np.testing.assert_array_equal(val.get_gt_labels(),
+                                  np.tile(raw_labels[cut:], 2))
+    val_imgs = np.stack([val.get_data_info(i)['img']
+                         for i in range(len(val))])
+    np.testing.assert_array_equal(val_imgs[:HOLDOUT],
+                                  rgb_to_gray(raw_imgs[cut:]))
+    # each held-out digit has the colour it has in the whole split (the
+    # hue of its index in the file), and is not grey
+    np.testing.assert_array_equal(
+        val_imgs[HOLDOUT:], full.to_color(raw_imgs, np.arange(1438))[cut:])
+    coloured = full.get_groups()[cut:] == 1
+    assert coloured.any()
+    np.testing.assert_array_equal(
+        val_imgs[HOLDOUT:][coloured],
+        np.stack([full.get_data_info(cut + j)['img']
+                  for j in np.flatnonzero(coloured)]))
+    assert not all((img[..., 0] == img[..., 1]).all()
+                   for img in val_imgs[HOLDOUT:])
+    # the held-out digits cover every class; per-class counts
+    counts = np.bincount(raw_labels[cut:], minlength=10)
+    assert counts.tolist() == [28, 33, 26, 32, 31, 27, 31, 27, 24, 28]
+    # one version only, as test_versions says
+    only = DigitsS(data_root=digits_root, split='val', holdout=HOLDOUT,
+                   test_versions='color')
+    assert len(only) == HOLDOUT and set(only.get_groups()) == {1}
+
+
+def test_digits_s_holdout_keeps_the_skew_of_the_training_part(digits_root):
+    for seed in (0, 5):
+        train = DigitsS(data_root=digits_root, split='train', seed=seed,
+                        holdout=HOLDOUT)
+        groups, labels = train.get_groups(), train.get_gt_labels()
+        assert len(labels) == 1438 - HOLDOUT
+        for c in range(10):
+            n = int((labels == c).sum())
+            gray = int((groups[labels == c] == 0).sum())
+            assert gray == round((0.8 if c < 5 else 0.2) * n), (seed, c)
+    # the test split does not depend on holdout
+    test = DigitsS(data_root=digits_root, split='test', holdout=HOLDOUT)
+    assert len(test) == 2 * 359
+
+
+def test_digits_s_holdout_bad_arguments(digits_root):
+    with pytest.raises(ValueError, match="split='val' is the last"):
+        DigitsS(data_root=digits_root, split='val')
+    with pytest.raises(ValueError, match='split must be one of'):
+        DigitsS(data_root=digits_root, split='valid', holdout=10)
+    with pytest.raises(ValueError, match='holdout must be an int >= 0'):
+        DigitsS(data_root=digits_root, split='train', holdout=-1)
+    with pytest.raises(ValueError, match='leaves no training image'):
+        DigitsS(data_root=digits_root, split='train', holdout=1438)
+
+
+def test_digits_s_val_split_in_a_config(digits_root):
+    """The validation split builds from a config, packed with its group."""
+    from mmengine.config import Config
+    from mmpretrain.registry import DATASETS as PRETRAIN_DATASETS
+    cfg = Config.fromfile(
+        os.path.join(REPO_ROOT, 'configs', 'mfd',
+                     'scratch_cifarnet_half_1xb128_digits_s.py'))
+    dataset = dict(cfg.val_dataloader.dataset, data_root=digits_root,
+                   split='val', holdout=HOLDOUT)
+    val = PRETRAIN_DATASETS.build(dataset)
+    assert len(val) == 2 * HOLDOUT
+    assert val[HOLDOUT]['data_samples'].group == 1
