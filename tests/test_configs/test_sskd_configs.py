@@ -7,12 +7,14 @@ import ast
 import glob
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 import yaml
 from kd_test_utils import REPO
 from mmengine.config import Config, DictAction
 from mmengine.registry import MODELS, DefaultScope
+from mmpretrain.registry import TRANSFORMS
 from mmpretrain.structures import DataSample
 
 from mmkd_plus.checks import merge_cfg_options
@@ -120,6 +122,27 @@ def test_metafile_weights_are_the_configs():
         weights = tuple(float(w) for w in text.split(' (')[0].split(','))
         cfg = Config.fromfile(osp.join(REPO, model['Config']))
         assert _weights(cfg) == weights, model['Name']
+
+
+def test_readme_names_every_weight_key():
+    with open(osp.join(SSKD, 'README.md')) as f:
+        readme = f.read()
+    for key in SSKD_WEIGHT_KEYS.values():
+        assert f'`{key}`' in readme, key
+
+
+def test_rotations_are_exact_quarter_turns():
+    """The recipe's rotations are the authors' np.rot90 images (theirs
+    counter-clockwise, ours clockwise: our angle a is their k = 4 - a/90),
+    pixel for pixel."""
+    cfg = _cfg('sskd_resnet32x4_resnet8x4_1xb64_cifar100.py')
+    img = np.random.RandomState(0).randint(0, 256, (32, 32, 3))
+    img = img.astype(np.uint8)
+    assert [r.angle for r in cfg.rotations] == [90.0, 180.0, 270.0]
+    for rotation in cfg.rotations:
+        out = TRANSFORMS.build(rotation)(dict(img=img.copy()))['img']
+        k = 4 - int(rotation.angle) // 90
+        assert np.array_equal(out, np.rot90(img, k)), rotation.angle
 
 
 def test_leftover_sskd_weights_is_refused():
