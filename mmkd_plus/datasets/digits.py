@@ -18,13 +18,18 @@ from mmpretrain.datasets import CIFAR10
 from mmkd_plus.registry import DATASETS
 from .cifar import _LocalMixin, unreadable_pickle
 
-__all__ = ['DigitsCIFAR', 'write_digits_cifar', 'DIGITS_FOLDER']
+__all__ = [
+    'DigitsCIFAR', 'write_digits_cifar', 'read_digits_labels',
+    'DIGITS_FOLDER', 'NUM_TRAIN', 'NUM_TEST'
+]
 
 DIGITS_FOLDER = 'digits-cifar-py'
 DIGITS_CLASSES = tuple(str(i) for i in range(10))
 # the fixed split: 20 % of every class, chosen with this seed, is the test set
 _TEST_FRACTION = 0.2
 _SEED = 0
+# the sizes of the fixed split (1,797 digits)
+NUM_TRAIN, NUM_TEST = 1438, 359
 
 
 def _digits_images() -> Tuple[np.ndarray, np.ndarray]:
@@ -84,6 +89,27 @@ def write_digits_cifar(data_root: str, overwrite: bool = False) -> str:
         pickle.dump({'label_names': list(DIGITS_CLASSES),
                      'num_vis': 32 * 32 * 3}, f)
     return folder
+
+
+def read_digits_labels(data_root: str, split: str = 'train') -> np.ndarray:
+    """The labels of a split of the written digits, in file order.
+
+    A validation split carved from the training images (the last ``N`` of
+    the file, mmpretrain's ``indices``) holds the labels
+    ``read_digits_labels(root)[-N:]``: the file follows scikit-learn's
+    order, which cycles through the classes, so a few dozen cover them
+    all.
+
+    Args:
+        data_root (str): The folder :func:`write_digits_cifar` wrote into.
+        split (str): ``'train'`` or ``'test'``.
+
+    Returns:
+        np.ndarray: int64 labels.
+    """
+    name = {'train': 'data_batch_1', 'test': 'test_batch'}[split]
+    with open(osp.join(data_root, DIGITS_FOLDER, name), 'rb') as f:
+        return np.asarray(pickle.load(f)['labels'], dtype=np.int64)
 
 
 @DATASETS.register_module()

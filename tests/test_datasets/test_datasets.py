@@ -174,3 +174,28 @@ def test_every_dataset_base_has_one_data_root(base):
     assert text_after.count("'/moved'") == changed
     assert text_before.replace(repr(before['data_root']),
                                "'/moved'") == text_after
+
+
+def test_digits_sizes_and_labels_in_file_order(digits_root):
+    from mmkd_plus.datasets.digits import (NUM_TEST, NUM_TRAIN,
+                                           read_digits_labels)
+    train = DATASETS.build(
+        dict(type='DigitsCIFAR', data_root=digits_root, split='train'))
+    test = DATASETS.build(
+        dict(type='DigitsCIFAR', data_root=digits_root, split='test'))
+    assert (len(train), len(test)) == (NUM_TRAIN, NUM_TEST)
+    np.testing.assert_array_equal(
+        read_digits_labels(digits_root), train.get_gt_labels())
+    np.testing.assert_array_equal(
+        read_digits_labels(digits_root, 'test'), test.get_gt_labels())
+    # a validation split of the last N training images (mmpretrain's
+    # indices) covers every class, even for N = 50 (per-class counts)
+    labels = read_digits_labels(digits_root)
+    for n, counts in ((287, [28, 33, 26, 32, 31, 27, 31, 27, 24, 28]),
+                      (143, [13, 14, 12, 15, 18, 14, 15, 14, 15, 13]),
+                      (50, [5, 5, 3, 5, 7, 5, 4, 6, 6, 4])):
+        assert np.bincount(labels[-n:], minlength=10).tolist() == counts
+    held_out = DATASETS.build(
+        dict(type='DigitsCIFAR', data_root=digits_root, split='train',
+             indices=list(range(NUM_TRAIN - 287, NUM_TRAIN))))
+    np.testing.assert_array_equal(held_out.get_gt_labels(), labels[-287:])
