@@ -1,6 +1,7 @@
-# SSKD on ImageNet-1k: one random resized crop (224) and flip shared by the
-# four views, then rotation by 0/90/180/270 degrees (batch 32 images x 4
-# views per GPU). Validation: the normal images. The supplement (Sec. 4.2)
+# SSKD on ImageNet-1k: one random resized crop (224) and flip (supplement
+# Sec. 2.1) shared by the four views, then rotation by 0/90/180/270 degrees
+# (batch 32 images x 4 views per GPU). Sharing the crop is ours: the authors
+# released no ImageNet code. Validation: the normal images. The supplement (Sec. 4.2)
 # keeps the CIFAR-100 optimizer: SGD momentum 0.9, weight decay 5e-4; LR 0.1
 # for 8 GPUs x 32, x0.1 at 30/60/90, 100 epochs (the setting's schedule).
 _base_ = ['../_base_/settings/imagenet_bs32_100e.py', './_base_sskd_transforms.py']
