@@ -26,6 +26,7 @@ from mmengine.runner import Runner  # noqa: E402
 from mmkd_plus.checks import (call_explained,  # noqa: E402
                               check_checkpoint_file, merge_cfg_options,
                               other_checkpoints)
+from mmkd_plus.models.losses.sskd_loss import check_sskd_weights  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -170,6 +171,7 @@ def build_runner(cfg):
 def main(argv=None):
     args = parse_args(argv)
     cfg = merge_args(Config.fromfile(args.config), args)
+    check_sskd_weights(cfg)
     check_resume(cfg, args.config)
     if cfg.get('load_from') and not cfg.get('resume'):
         check_checkpoint_file(cfg.load_from, 'load_from',

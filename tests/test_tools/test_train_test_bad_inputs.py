@@ -145,3 +145,16 @@ def test_test_tool_reports_student_and_teacher(digits_root,
     ])
     assert metrics['teacher.accuracy/top1'] == pytest.approx(
         teacher['accuracy/top1'])
+
+
+def test_train_refuses_a_leftover_sskd_weights(digits_root, tmp_path):
+    """``sskd_weights`` is read by no component: tools/train.py stops on
+    an override of it before building anything, naming both keys."""
+    config = osp.join(osp.dirname(KD_DIGITS), '..', '..', 'sskd',
+                      'sskd_resnet20_resnet8_1xb64_digits.py')
+    opts = short_run_options(digits_root, str(tmp_path), max_epochs=1,
+                             num_train=32)
+    with pytest.raises(ValueError,
+                       match=r'sskd_weights\.tf=3\.0.*loss_tf\.loss_weight'):
+        train_tool.main([config, '--cfg-options', *opts,
+                         'sskd_weights.tf=3.0'])
