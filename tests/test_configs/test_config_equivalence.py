@@ -31,7 +31,7 @@ SNAPSHOT = osp.join(REPO, 'tests', 'data', 'config_snapshot.json.gz')
 # shared by several keys) that only feed the keys compared below.
 VARIABLES = {
     'pair', 'quest', 'stages', 'hint', 'last', 'stem', 'preact', 'channels',
-    'penultimate', 'last_map', 'vocabulary_hook', 'num_train',
+    'penultimate', 'last_map', 'conv6', 'vocabulary_hook', 'num_train',
     'num_negatives', 'kd_term', 'vocab_files', 'imagenet_vocab_loader',
     'train_pipeline', 'test_pipeline', 'dataset_type', 'sskd_weights',
     'ss_classifier_loss'
