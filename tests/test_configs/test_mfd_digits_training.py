@@ -3,6 +3,7 @@
 balanced batches with its MMD loss falling, and validation reports top-1,
 DEO_M and DEO_A for the student and the teacher."""
 import os.path as osp
+from collections import Counter
 
 import pytest
 from kd_test_utils import REPO
@@ -83,3 +84,34 @@ def test_mfd_trains_and_reports_top1_and_deo(digits_root, tmp_path):
         assert 0 <= deo_a <= deo_m <= 100, (prefix, deo_a, deo_m)
         assert 10 < top1 <= 100  # above chance after a few epochs
         assert f'{prefix}fairness/acc_g1_c9' in metrics
+
+
+def test_mfd_without_the_balanced_sampler_stops_at_the_first_step(
+        digits_root, tmp_path):
+    """Plain shuffled batches (the balanced batch sampler removed): the
+    first training step stops with an error naming the sampler key, before
+    any update; require_balanced=False trains on them deliberately."""
+    overrides = {'model.teacher_ckpt': None,
+                 'custom_hooks': [dict(type='_MFDLossLog')]}
+    cfg = short_fair_cfg('mfd_cifarnet_half_1xb128_digits_s.py', digits_root,
+                         str(tmp_path / 'plain'), epochs=1, num_train=256,
+                         **overrides)
+    cfg.train_dataloader.pop('batch_sampler')
+    _MFDLossLog.values, _MFDLossLog.cells = [], []
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(ValueError) as err:
+        runner.train()
+    assert ("train_dataloader.batch_sampler=dict(type="
+            "'GroupBalancedBatchSampler')") in str(err.value)
+    assert _MFDLossLog.values == []  # no step was taken
+
+    cfg = short_fair_cfg('mfd_cifarnet_half_1xb128_digits_s.py', digits_root,
+                         str(tmp_path / 'deliberate'), epochs=1,
+                         num_train=256, **overrides)
+    cfg.train_dataloader.pop('batch_sampler')
+    cfg.model.distiller.distill_losses.loss_mfd.require_balanced = False
+    Runner.from_cfg(cfg).train()
+    assert len(_MFDLossLog.values) == 2  # 256 samples, batches of 128
+    # plain batches: cells of unequal sizes
+    sizes = [sorted(Counter(c).values()) for c in _MFDLossLog.cells]
+    assert all(s[-1] > 2 * s[0] for s in sizes), sizes

@@ -71,16 +71,31 @@ class MFDLoss(nn.Module):
     labels and groups come from the batch's data samples (``gt_label``,
     ``group``).
 
+    MFD trains on batches balanced over the (class, group) cells (the
+    authors' code runs MFD only with its ``--labelwise`` sampler): every
+    cell weighs the same in the sum, however few samples it has, so in a
+    plain shuffled batch a 1-sample cell pulls its one feature as hard as a
+    full cell pulls all of its own. The first batch seen in training is
+    therefore checked: its largest cell may hold at most twice the samples
+    of its smallest (the authors' sampler, cut into batches of 128, gives
+    6 to 12; :class:`~mmkd_plus.datasets.GroupBalancedBatchSampler` gives
+    equal cells, on every rank under DDP). Otherwise a ``ValueError``
+    names ``train_dataloader.batch_sampler``; ``require_balanced=False``
+    trains on such batches deliberately.
+
     Args:
         sigma (float): The RBF bandwidth's factor. Defaults to 1.0.
         kernel (str): ``'rbf'`` or ``'poly'``. Defaults to ``'rbf'``.
         loss_weight (float): w = λ/2. Defaults to 1.5 (λ = 3).
+        require_balanced (bool): Check the first training batch's cells
+            (see above). Defaults to True.
     """
 
     def __init__(self,
                  sigma: float = 1.0,
                  kernel: str = 'rbf',
-                 loss_weight: float = 1.5) -> None:
+                 loss_weight: float = 1.5,
+                 require_balanced: bool = True) -> None:
         super().__init__()
         if kernel not in ('rbf', 'poly'):
             raise ValueError("MFDLoss: kernel must be 'rbf' or 'poly', got "
@@ -90,6 +105,26 @@ class MFDLoss(nn.Module):
         self.sigma = sigma
         self.kernel = kernel
         self.loss_weight = loss_weight
+        self.require_balanced = require_balanced
+        self._balance_checked = False
+
+    def _check_balance(self, labels: Tensor, groups: Tensor) -> None:
+        """Refuse a first training batch whose cells are far from equal."""
+        self._balance_checked = True
+        _, counts = torch.unique(
+            torch.stack([labels, groups], dim=1), dim=0, return_counts=True)
+        smallest, largest = int(counts.min()), int(counts.max())
+        if largest <= 2 * smallest:
+            return
+        raise ValueError(
+            'MFDLoss: the first training batch is not balanced over the '
+            f'(class, group) cells: its {len(counts)} cells hold {smallest} '
+            f'to {largest} samples. MFD trains on group-balanced batches '
+            '(every cell weighs the same in its loss): set '
+            "train_dataloader.batch_sampler=dict(type="
+            "'GroupBalancedBatchSampler') (the configs in configs/mfd/ "
+            'do), or MFDLoss(require_balanced=False) to train on these '
+            'batches deliberately.')
 
     def _kernel(self, x: Tensor, y: Tensor,
                 bandwidth: Optional[Tensor]) -> Tensor:
@@ -121,6 +156,9 @@ class MFDLoss(nn.Module):
         if len(labels) != len(s):
             raise ValueError(f'MFDLoss: {len(s)} features but '
                              f'{len(labels)} data samples.')
+        if (self.require_balanced and self.training
+                and not self._balance_checked):
+            self._check_balance(labels, groups)
         bandwidth = None
         if self.kernel == 'rbf':
             bandwidth = (self.sigma * mean_squared_distance(t, s)).clamp_min(

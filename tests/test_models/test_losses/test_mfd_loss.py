@@ -127,3 +127,67 @@ def test_bad_options_and_shapes():
 
 def test_registered_in_mmrazor():
     assert MODELS.get('MFDLoss') is MFDLoss
+
+
+def _cells_batch(sizes, dim=3, seed=0):
+    """Features and samples with `sizes[(y, a)]` samples of each cell."""
+    labels, groups = [], []
+    for (y, a), n in sizes.items():
+        labels += [y] * n
+        groups += [a] * n
+    g = torch.Generator().manual_seed(seed)
+    t = torch.randn(len(labels), dim, generator=g)
+    s = torch.randn(len(labels), dim, generator=g)
+    return s, t, _samples(labels, groups)
+
+
+def test_unbalanced_first_training_batch_names_the_sampler():
+    # a plain shuffled batch: a 1-sample cell beside cells of 7 and 4
+    s, t, samples = _cells_batch({(0, 0): 7, (0, 1): 1, (1, 0): 4,
+                                  (1, 1): 4})
+    with pytest.raises(ValueError) as err:
+        MFDLoss()(s, t, samples)
+    message = str(err.value)
+    assert 'cells hold 1 to 7 samples' in message
+    assert "train_dataloader.batch_sampler=dict(type='Group" in message
+    assert 'GroupBalancedBatchSampler' in message
+    assert 'require_balanced=False' in message
+
+
+def test_authors_batch_of_128_passes_and_twice_is_the_limit():
+    # the authors' sampler cut into batches of 128: cells of 6 and 12
+    loss = MFDLoss()
+    s, t, samples = _cells_batch({(0, 0): 6, (0, 1): 12, (1, 0): 6,
+                                  (1, 1): 8})
+    assert torch.isfinite(loss(s, t, samples))
+    s, t, samples = _cells_batch({(0, 0): 6, (0, 1): 13})
+    with pytest.raises(ValueError, match='cells hold 6 to 13 samples'):
+        MFDLoss()(s, t, samples)
+
+
+def test_only_the_first_training_batch_is_checked():
+    loss = MFDLoss()
+    unbalanced = _cells_batch({(0, 0): 5, (0, 1): 1})
+    # evaluation calls neither check nor use up the check
+    loss.eval()
+    assert torch.isfinite(loss(*unbalanced))
+    loss.train()
+    with pytest.raises(ValueError, match='not balanced'):
+        loss(*unbalanced)
+    loss = MFDLoss()
+    loss(*_cells_batch({(0, 0): 3, (0, 1): 3}))
+    # later batches are not checked again
+    assert torch.isfinite(loss(*unbalanced))
+
+
+def test_require_balanced_false_trains_on_any_batch():
+    t = [[0.0], [1.0], [2.0], [5.0]]
+    s = [[0.5], [1.0], [2.5], [4.0]]
+    samples = _samples([0, 0, 0, 0], [0, 0, 0, 1])  # cells of 3 and 1
+    with pytest.raises(ValueError, match='cells hold 1 to 3'):
+        MFDLoss()(torch.tensor(s), torch.tensor(t), samples)
+    loss = MFDLoss(require_balanced=False)(torch.tensor(s), torch.tensor(t),
+                                           samples)
+    bw = sum((a[0] - b[0])**2 for a in t for b in s) / 16
+    expected = 1.5 * (_mmd2(t, s[:3], bw) + _mmd2(t, s[3:], bw))
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
