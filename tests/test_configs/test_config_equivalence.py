@@ -129,6 +129,15 @@ CHANGES = [
             value=3.0)(replace(
                 'distiller', 'distill_losses', 'loss_ss', 'loss_weight',
                 value=5.0)(e))),
+    Change(
+        "#18.3: WCoRD's critic is constrained by the gradient penalty "
+        "(lipschitz='gradient_penalty'): spectral norm does not bound an "
+        'L2-normalised critic. The built model loses the spectral-norm '
+        'parametrisation of the two embedding layers (its state keys and '
+        'hash change), checked by test_wcord_configs.py::'
+        'test_wcord_leaves_build_the_critic_without_spectral_norm',
+        ('configs/wcord/*', ), lambda e: ignore('networks', 'model')
+        (substitute('spectral_norm', 'gradient_penalty')(e))),
 ]
 
 

@@ -17,8 +17,8 @@ from .sync_crd_loss import SyncCRDLoss
 
 __all__ = ['WCoRDLoss']
 
-#: The Lipschitz constraints of the critic.
-LIPSCHITZ = ('spectral_norm', 'gradient_penalty', 'none')
+#: The Lipschitz constraints of the critic (the first is the default).
+LIPSCHITZ = ('gradient_penalty', 'spectral_norm', 'none')
 #: MessageHub keys of the weighted terms (logged without the ``train/``).
 TERM_KEYS = dict(
     gckt='train/wcord_gckt', lckt='train/wcord_lckt', gp='train/wcord_gp')
@@ -53,43 +53,62 @@ class WCoRDLoss(SyncCRDLoss):
       backbone and ``embed_s``) through the cost only (the paper's
       Algorithm 1 minimises LCKT over the student's parameters);
     - ``loss = loss_weight * (gckt_weight * GCKT + lckt_weight * LCKT
-      [+ gp_weight * GP])``, the paper's ``lambda_1 = 0.8`` and
-      ``lambda_2 = 0.1`` by default; the classification loss is the
-      student's own.
+      [+ gp_weight * GP])``, ``lambda_1 = 0.8`` and ``lambda_2 = 0.1`` by
+      default; the classification loss is the student's own. The
+      supplement fixes ``lambda_2 = 0.1`` while it sweeps ``lambda_1``
+      (its Table 2: 79.12 at 0, 83.50 at 0.1, 84.5 at 0.8, 84.3 at 1.0);
+      ``lambda_1 = 0.8`` is our inference from that sweep's best value,
+      not a value the paper states for its tables.
 
     **Lipschitz constraint** (``lipschitz``), the only change of GCKT from
     CRD:
 
-    - ``'spectral_norm'`` (default): ``torch.nn.utils.parametrizations.
+    - ``'gradient_penalty'`` (default): WGAN-GP ("Improved Training of
+      Wasserstein GANs", Gulrajani et al., NeurIPS 2017): ``GP = mean_i
+      (||grad g(x_i)|| - 1)^2`` with ``x_i = (f_T[i], a_i f_S[i] + (1 -
+      a_i) f_S[p(i)])`` between a joint pair and a pair of the product of
+      the marginals (``p`` a random permutation of the batch, ``a_i ~ U(0,
+      1)``), the gradient over both inputs. Computed on detached features,
+      so it trains the critic only (as the penalty of WGAN-GP trains the
+      discriminator only), in training mode only. What it keeps: a soft,
+      two-sided constraint, not a bound: the norm of the critic's input
+      gradient ``||grad_(t, s) g||`` stays *near 1 where it is applied*
+      (joint pairs, pairs of the product of the marginals, the points
+      between); nothing is promised elsewhere, and single pairs may exceed
+      1.
+      Measured on the digits (the shipped resnet20 -> resnet8 config, 69
+      steps, the 359 test images, four seeds): from a median of 2.2-3.4
+      at initialisation to 0.97-1.04, 80 % of the pairs within [0.80,
+      1.15] and all within [0.49, 1.26], at joint and
+      product-of-marginals pairs alike.
+    - ``'spectral_norm'``: ``torch.nn.utils.parametrizations.
       spectral_norm`` on both embedding layers (one power iteration per
       training step, its vectors ``_u``/``_v`` in the state dict). The
       critic's linear maps then have spectral norm 1; the L2-normalisation
-      and ``1 / tau`` after them are kept as in CRD. Note what this does
-      and does not do: since each embedding is L2-normalised right after
+      and ``1 / tau`` after them are kept as in CRD. This does **not**
+      bound the critic: since each embedding is L2-normalised right after
       its layer, dividing the weight by its spectral norm changes the
       critic's *function* only through the relative size of the bias
       (with a zero bias the embeddings are unchanged); it changes the
       parametrisation, hence the training dynamics, not the critic's
-      Lipschitz constant, which stays that of ``cos / tau`` as in CRD.
-      ``'gradient_penalty'`` acts on the critic's input gradient itself.
-    - ``'gradient_penalty'``: WGAN-GP ("Improved Training of Wasserstein
-      GANs", Gulrajani et al., NeurIPS 2017): ``GP = mean_i (||grad g(x_i)||
-      - 1)^2`` with ``x_i = (f_T[i], a_i f_S[i] + (1 - a_i) f_S[p(i)])``
-      between a joint pair and a pair of the product of the marginals
-      (``p`` a random permutation of the batch, ``a_i ~ U(0, 1)``), the
-      gradient over both inputs. Computed on detached features, so it
-      trains the critic only (as the penalty of WGAN-GP trains the
-      discriminator only), in training mode only.
-    - ``'none'``: no constraint: the GCKT term is exactly
-      :class:`SyncCRDLoss` on the outputs of the two embeddings (the
-      ablation that anchors the method: WCoRD without Lipschitz control
-      and with ``lckt_weight=0`` is CRD).
+      Lipschitz constant, which stays that of ``cos / tau`` as in CRD. On
+      the same digits runs its input-gradient norms are whatever training
+      makes them: medians 2.9-4.4 at initialisation, 0.21-0.25 after the
+      69 steps (0.28-0.31 with ``'none'``).
+    - ``'none'``: no constraint: the GCKT term is exactly CRD's NCE over
+      the memory (:class:`SyncCRDLoss`, the CRD benchmark's loss) on the
+      outputs of the two embeddings (the ablation that anchors the
+      method: WCoRD without Lipschitz control and with ``lckt_weight=0``
+      is CRD).
 
     **DDP.** The memory is synchronised as in :class:`SyncCRDLoss`; the
     embeddings are parameters of the model (DDP averages their gradients)
-    and their spectral-norm vectors are broadcast from rank 0 at the first
-    step, so every rank holds the same critic at every step. LCKT is a
-    per-rank term (each rank's batch), as any batch statistic under DDP.
+    and, with ``'spectral_norm'``, their spectral-norm vectors are
+    broadcast from rank 0 at the first step, so every rank holds the same
+    critic at every step. The gradient penalty is computed on each rank's
+    batch (its own interpolation draws); DDP averages its gradient like
+    the others'. LCKT is a per-rank term (each rank's batch), as any batch
+    statistic under DDP.
 
     The weighted terms are published to MMEngine's MessageHub, so the
     LoggerHook logs them beside the total: ``wcord_gckt``, ``wcord_lckt``
@@ -108,11 +127,12 @@ class WCoRDLoss(SyncCRDLoss):
             to 16384.
         temperature (float): ``tau``. Defaults to 0.07.
         momentum (float): Bank momentum. Defaults to 0.5.
-        gckt_weight (float): ``lambda_1``. Defaults to 0.8.
+        gckt_weight (float): ``lambda_1``. Defaults to 0.8 (our inference
+            from the supplement's Table 2, see above).
         lckt_weight (float): ``lambda_2``. Defaults to 0.1.
         loss_weight (float): Multiplies the whole loss. Defaults to 1.0.
-        lipschitz (str): ``'spectral_norm'``, ``'gradient_penalty'`` or
-            ``'none'``. Defaults to ``'spectral_norm'``.
+        lipschitz (str): ``'gradient_penalty'``, ``'spectral_norm'`` or
+            ``'none'`` (see above). Defaults to ``'gradient_penalty'``.
         gp_weight (float): Weight of the gradient penalty. Defaults to 10
             (WGAN-GP's).
         ot_cost (str): ``'cosine'`` (``1 - cos``) or ``'sqeuclidean'``.
@@ -165,7 +185,7 @@ class WCoRDLoss(SyncCRDLoss):
                  gckt_weight: float = 0.8,
                  lckt_weight: float = 0.1,
                  loss_weight: float = 1.0,
-                 lipschitz: str = 'spectral_norm',
+                 lipschitz: str = 'gradient_penalty',
                  gp_weight: float = 10.0,
                  ot_cost: str = 'cosine',
                  ot_solver: str = 'sinkhorn',

@@ -236,7 +236,7 @@ DDP_SCRIPT = textwrap.dedent('''
         return dict(
             crd_queue=SyncCRDLoss(num_data=20, feat_dim=8, memory='queue',
                                   queue_size=13),
-            wcord_bank=WCoRDLoss(**wcord),
+            wcord_bank=WCoRDLoss(lipschitz='spectral_norm', **wcord),
             wcord_queue=WCoRDLoss(memory='queue', queue_size=13, **wcord),
             wcord_gp=WCoRDLoss(lipschitz='gradient_penalty', **wcord))
 
