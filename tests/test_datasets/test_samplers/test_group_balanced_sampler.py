@@ -115,3 +115,30 @@ def test_built_by_mmengine_runner_with_a_real_dataset(digits_root):
     batch = next(iter(loader))
     cells = Counter((s.group, int(s.gt_label)) for s in batch['data_samples'])
     assert len(cells) == 20 and set(cells.values()) == {3}
+
+
+def test_cifar10s_epoch_is_666_batches_of_120():
+    """CIFAR-10S's cells (skew 0.8: per class 4,000 / 1,000 of 5,000, from
+    the dataset's own assignment): 128 // 20 = 6 per cell, 120-sample
+    batches, and the epoch ends when a 4,000-sample cell is used up:
+    4,000 // 6 = 666 batches."""
+    from mmkd_plus.datasets.cifar10s import skewed_gray_mask
+    labels = np.repeat(np.arange(10), 5000)
+    np.random.RandomState(1).shuffle(labels)
+    gray = skewed_gray_mask(labels, 0.8, seed=0, gray_classes=range(5))
+    groups = np.where(gray, 0, 1)  # group 0 grey, 1 colour
+    sizes = Counter(zip(groups.tolist(), labels.tolist()))
+    assert sorted(set(sizes.values())) == [1000, 4000]
+    ds = ToyFairDataset(sizes)
+    bs = GroupBalancedBatchSampler(DefaultSampler(ds, seed=0),
+                                   batch_size=128, rank=0, world_size=1)
+    assert bs.per_cell == 6 and len(bs) == 666
+    batches = list(bs)
+    assert len(batches) == 666
+    assert all(len(b) == 120 for b in batches)
+    assert Counter(_cell(ds, i) for i in batches[-1]) == {
+        c: 6 for c in sizes}
+    # a 4,000-sample cell: 666 x 6 = 3,996 distinct samples, none repeated
+    flat = [i for b in batches for i in b]
+    largest = [i for i in flat if _cell(ds, i) == (0, 0)]
+    assert len(largest) == len(set(largest)) == 3996
