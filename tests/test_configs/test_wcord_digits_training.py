@@ -4,10 +4,10 @@ gradient penalty), trained for three short epochs: the student learns, the
 GCKT term and the penalty fall, and the critic's input-gradient norm on
 held-out images is held near 1 where it started near 3.
 
-One run serves both tests (35-40 s on one core). The fixture teacher is
-at chance (2 epochs on 128 images), so what the student learns here is the
-CE's doing; the run checks that the WCoRD terms train beside it, not that
-they help.
+One run serves both tests (25-40 s on one core, with the load). The
+fixture teacher is at chance (2 epochs on 128 images), so what the student
+learns here is the CE's doing; the run checks that the WCoRD terms train
+beside it, not that they help.
 """
 import os.path as osp
 
