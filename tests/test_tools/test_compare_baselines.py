@@ -217,6 +217,48 @@ def test_parse_sweep_grid_and_labels():
         compare.parse_sweep(['k=1', 'k=2'])
 
 
+QUEST_LAYER = ('model.distiller.student_recorders.quest.source+'
+               'model.distiller.teacher_recorders.quest.source+'
+               'model.distiller.connectors.quest_head.in_channels+'
+               'model.distiller.distill_losses.loss_quest.feat_channels')
+
+
+def test_joined_sweep_keys_change_together():
+    """The layer a method distils and its channels: one axis."""
+    sweep = compare.parse_sweep([
+        f'{QUEST_LAYER}=(backbone.layer2,backbone.layer2,32,32),'
+        '(backbone.layer3,backbone.layer3,64,64)',
+        'model.distiller.distill_losses.loss_quest.loss_weight=1,2'
+    ])
+    assert len(compare.sweep_keys(sweep)) == 5
+    points = compare.grid_points(sweep)
+    assert len(points) == 4  # 2 layers x 2 weights, not 2^4 x 2
+    first = points[0]
+    assert first['model.distiller.student_recorders.quest.source'] == \
+        first['model.distiller.teacher_recorders.quest.source'] == \
+        'backbone.layer2'
+    assert first['model.distiller.connectors.quest_head.in_channels'] == 32
+    assert points[2]['model.distiller.distill_losses.loss_quest.'
+                     'feat_channels'] == 64
+    # a name=value repeated by joined keys is shown once
+    assert compare.point_label(first) == (
+        'source=backbone.layer2, in_channels=32, feat_channels=32, '
+        'loss_weight=1')
+    labels = {compare.point_label(p) for p in points}
+    assert len(labels) == 4
+    quest = osp.join(REPO_ROOT, DEMO_METHODS['quest'])
+    compare.check_sweep_keys(sweep, [quest])
+    cfg = compare.build_cfg(quest, '/tmp/unused', 'data/digits', seed=0,
+                            options=first)
+    assert cfg.model.distiller.teacher_recorders.quest.source == \
+        'backbone.layer2'
+    assert cfg.model.distiller.distill_losses.loss_quest.feat_channels == 32
+    with pytest.raises(ValueError, match='each value is a tuple of 4'):
+        compare.parse_sweep([f'{QUEST_LAYER}=(a,a,32),(b,b,64,64)'])
+    with pytest.raises(ValueError, match='given twice'):
+        compare.parse_sweep(['a.b+c.d=(1,2)', 'c.d=3'])
+
+
 def test_sweep_key_must_exist_in_every_last_stage():
     kd = osp.join(REPO_ROOT, DEMO_METHODS['kd'])
     wcord = osp.join(REPO_ROOT, DEMO_METHODS['wcord'])

@@ -30,11 +30,12 @@ validation split carved from the training images: the last N of the 1,438,
 which no run trains on (the test split is then not used at all).
 
 ``--sweep KEY=V1,V2,...`` (``--cfg-options`` keys, several give their
-cross product) runs every method at every grid point with every seed, one
-table row per point. A sweep sets the last stage of each method only (the
-first stages, the teacher and the vanilla student are the same for every
-point and train once per seed); a key the last stage's config does not
-have is an error.
+cross product; ``KEY1+KEY2=(a1,a2),(b1,b2)`` change together, e.g. a
+distilled layer and its channels) runs every method at every grid point
+with every seed, one table row per point. A sweep sets the last stage of
+each method only (the first stages, the teacher and the vanilla student
+are the same for every point and train once per seed); a key the last
+stage's config does not have is an error.
 
 The work dir gets each run's folder (``seed<S>/<config>``, a swept last
 stage ``seed<S>/<point>/<config>``, ``teacher/<config>``),
@@ -70,9 +71,9 @@ from mmkd_plus.datasets.digits import (NUM_TRAIN,  # noqa: E402
 
 __all__ = [
     'stage_chain', 'first_stages', 'digits_methods', 'parse_sweep',
-    'grid_points', 'point_label', 'check_sweep_keys', 'set_epochs',
-    'build_cfg', 'run_method', 'summarize', 'format_markdown', 'chart',
-    'main'
+    'sweep_keys', 'grid_points', 'point_label', 'check_sweep_keys',
+    'check_val_classes', 'set_epochs', 'build_cfg', 'run_method',
+    'evaluate_teacher', 'summarize', 'format_markdown', 'chart', 'main'
 ]
 
 MODEL_INDEX = osp.join(REPO, 'model-index.yml')
@@ -260,41 +261,76 @@ def parse_sweep(items: Optional[Sequence[str]]) -> Dict[str, list]:
 
     Values are parsed as ``--cfg-options`` parses one (numbers, booleans,
     ``None``, ``[lists]``, ``(tuples)``, strings); commas inside brackets
-    or quotes do not split.
+    or quotes do not split. Keys joined by ``+`` change together (one axis
+    of the grid, not a product): each value is then a tuple with one item
+    per key, e.g. the layer a method distils and its channels,
+    ``a.source+a.channels=(layer2,32),(layer3,64)``.
 
     Raises:
-        ValueError: An item is not ``KEY=VALUES``, has an empty value, or
-            repeats a key.
+        ValueError: An item is not ``KEY=VALUES``, has an empty value,
+            repeats a key, or a joined item's value has the wrong length.
     """
     sweep: Dict[str, list] = {}
+    seen: List[str] = []
     for item in items or []:
         key, sep, values = item.partition('=')
         parts = _split_top_level(values)
-        if not sep or not key or not values or not all(
+        keys = key.split('+')
+        if not sep or not all(keys) or not values or not all(
                 p.strip() for p in parts):
             raise ValueError(f'--sweep {item!r}: expected KEY=V1,V2,... '
                              '(cfg-options keys, no empty value)')
-        if key in sweep:
-            raise ValueError(f'--sweep: {key} is given twice')
-        sweep[key] = [DictAction._parse_iterable(p.strip()) for p in parts]
+        for k in keys:
+            if k in seen:
+                raise ValueError(f'--sweep: {k} is given twice')
+            seen.append(k)
+        parsed = [DictAction._parse_iterable(p.strip()) for p in parts]
+        if len(keys) > 1:
+            bad = [v for v in parsed
+                   if not isinstance(v, (list, tuple)) or len(v) != len(keys)]
+            if bad:
+                raise ValueError(
+                    f'--sweep {key}: {len(keys)} keys change together, so '
+                    f'each value is a tuple of {len(keys)} items, not '
+                    f'{bad[0]!r}')
+        sweep[key] = parsed
     return sweep
 
 
+def sweep_keys(sweep: Dict[str, list]) -> List[str]:
+    """Every config key a sweep sets (its joined keys apart)."""
+    return [k for axis in sweep for k in axis.split('+')]
+
+
 def grid_points(sweep: Dict[str, list]) -> List[Dict[str, Any]]:
-    """The cross product of a sweep's values, the first key slowest;
-    ``[{}]`` without a sweep."""
-    keys = list(sweep)
-    return [dict(zip(keys, values))
-            for values in itertools.product(*(sweep[k] for k in keys))]
+    """The cross product of a sweep's axes, the first slowest, as
+    ``{config key: value}``; ``[{}]`` without a sweep."""
+    axes = list(sweep)
+    points = []
+    for values in itertools.product(*(sweep[a] for a in axes)):
+        point: Dict[str, Any] = {}
+        for axis, value in zip(axes, values):
+            keys = axis.split('+')
+            point.update(zip(keys, value) if len(keys) > 1 else
+                         [(axis, value)])
+        points.append(point)
+    return points
 
 
 def point_label(point: Dict[str, Any]) -> str:
-    """``name=value, ...``: each key by its last part, or whole when two
-    keys share it."""
-    lasts = [k.split('.')[-1] for k in point]
-    return ', '.join(
-        f'{last if lasts.count(last) == 1 else key}={value}'
-        for (key, value), last in zip(point.items(), lasts))
+    """``name=value, ...``: each key by its last part, or whole when
+    another key with the same last part has another value; a repeated
+    ``name=value`` once."""
+    items = list(point.items())
+    lasts = [k.split('.')[-1] for k, _ in items]
+    parts: List[str] = []
+    for (key, value), last in zip(items, lasts):
+        clash = any(other == last and v != value
+                    for (_, v), other in zip(items, lasts))
+        text = f'{key if clash else last}={value}'
+        if text not in parts:
+            parts.append(text)
+    return ', '.join(parts)
 
 
 def _point_dir(index: int, point: Dict[str, Any]) -> str:
@@ -325,7 +361,7 @@ def check_sweep_keys(sweep: Dict[str, list], configs: Sequence[str]) -> None:
     """
     for config in configs:
         cfg = Config.fromfile(config)
-        for key in sweep:
+        for key in sweep_keys(sweep):
             if not _has_key(cfg, key):
                 raise ValueError(
                     f'--sweep {key}: {_rel(config)} has no such key (a '
@@ -338,13 +374,14 @@ def summarize(runs: Sequence[dict]) -> List[dict]:
     alphabetically, each method's points in the sweep's order."""
     groups: Dict[Tuple[str, str], List[dict]] = {}
     for run in runs:
-        label = point_label(run.get('point') or {})
-        groups.setdefault((run['method'], label), []).append(run)
+        point = json.dumps(run.get('point') or {}, sort_keys=True)
+        groups.setdefault((run['method'], point), []).append(run)
     rows = []
-    for (method, label), group in groups.items():
+    for (method, _), group in groups.items():
         top1 = [r['top1'] for r in group]
         seconds = [r['train_seconds'] for r in group if r['train_seconds']]
         point = group[0].get('point') or {}
+        label = point_label(point)
         rows.append(
             dict(
                 method=method,
@@ -677,7 +714,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         nargs='+',
         metavar='KEY=V1,V2',
         help="grid of the methods' last-stage config keys (cfg-options "
-        'form; several keys: their cross product); one row per point')
+        'form; several keys: their cross product; K1+K2=(a1,a2),(b1,b2): '
+        'keys that change together); one row per point')
     parser.add_argument(
         '--teacher-ckpt', help='a digits teacher checkpoint, tested only')
     parser.add_argument('--work-dir', default='work_dirs/compare')

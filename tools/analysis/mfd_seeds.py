@@ -25,9 +25,10 @@ the test set) and reports its final metrics on them; the test split is not
 used.
 
 ``--sweep KEY=V1,V2,...`` (``--cfg-options`` keys; several give their
-cross product) runs every selected method but the vanilla student at every
-grid point with every seed, one row per point; a key a swept method's
-config lacks is an error.
+cross product; ``KEY1+KEY2=(a1,a2),(b1,b2)`` change together) runs every
+selected method but the vanilla student at every grid point with every
+seed, one row per point; a key a swept method's config lacks is an
+error.
 
 The work dir gets ``seed<S>/<config>`` run folders (a swept run
 ``seed<S>/<point>/<config>``), ``results.json`` (settings, every run, the
@@ -170,14 +171,15 @@ def summarize(runs: Sequence[dict]) -> List[dict]:
     order of the runs."""
     groups: Dict[tuple, List[dict]] = {}
     for r in runs:
-        label = point_label(r.get('point') or {})
-        groups.setdefault((r['method'], label), []).append(r)
+        point = json.dumps(r.get('point') or {}, sort_keys=True)
+        groups.setdefault((r['method'], point), []).append(r)
     rows = []
     for method in CONFIGS:
-        for (name, label), group in groups.items():
+        for (name, _), group in groups.items():
             if name != method:
                 continue
             point = group[0].get('point') or {}
+            label = point_label(point)
             row = dict(method=method, point=point,
                        label=f'{method} ({label})' if point else method,
                        n=len(group), seeds=[r['seed'] for r in group],
