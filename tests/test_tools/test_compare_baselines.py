@@ -323,6 +323,18 @@ def test_build_cfg_trains_before_and_evaluates_on_the_held_out(
     assert not set(cfg.train_dataloader.dataset.indices) & set(test.indices)
 
 
+def test_a_swept_schedule_length_moves_t_max(digits_root, tmp_path):
+    cfg = compare.build_cfg(
+        osp.join(REPO_ROOT, DEMO_METHODS['kd']), str(tmp_path), digits_root,
+        seed=0, epochs=60, options={'train_cfg.max_epochs': 40,
+                                    'optim_wrapper.optimizer.lr': 0.01})
+    assert cfg.train_cfg.max_epochs == 40
+    assert cfg.param_scheduler.T_max == 40
+    assert cfg.optim_wrapper.optimizer.lr == 0.01
+    # the only checkpoint is the last epoch's
+    assert cfg.default_hooks.checkpoint.interval == 40
+
+
 def test_set_epochs_keeps_the_hint_stage_in_proportion():
     from mmengine.config import Config
     cfg = Config(

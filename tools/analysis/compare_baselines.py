@@ -83,6 +83,8 @@ METRIC = 'accuracy/top1'
 LINKS = ('load_from', 'model.teacher_ss_ckpt')
 # the stages read through this link train the teacher's side (its head)
 TEACHER_SIDE_LINK = 'model.teacher_ss_ckpt'
+# an option of this key sets the schedule's length (see set_epochs)
+EPOCHS_KEY = 'train_cfg.max_epochs'
 EPILOG = """defaults: every method of model-index.yml with a Digits model,
 seeds 0 1 2, the configs' own epochs (30; 5 for AB/FSP/FT's first stages,
 10 for SSKD's), all 1,438 training images, a teacher trained first, the
@@ -519,7 +521,8 @@ def build_cfg(config: str,
             of the training split (through the test pipeline) instead of
             the test split.
         options (dict, optional): More keys (a sweep's grid point), merged
-            after ``cfg_options``.
+            after ``cfg_options``. In either, ``train_cfg.max_epochs`` sets
+            the schedule's length as ``epochs`` does (:func:`set_epochs`).
     """
     cfg = Config.fromfile(config)
     _set_data_roots([cfg[key] for key in cfg.keys()], data_root)
@@ -532,10 +535,13 @@ def build_cfg(config: str,
         cfg.test_dataloader.dataset.update(
             split='train', indices=list(test_indices))
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    if cfg_options:
-        cfg.merge_from_dict(cfg_options)
-    if options:
-        cfg.merge_from_dict(options)
+    for merged in (cfg_options, options):
+        merged = dict(merged or {})
+        # the schedule's length, as --epochs sets it (T_max follows)
+        length = merged.pop(EPOCHS_KEY, None)
+        cfg.merge_from_dict(merged)
+        if length is not None:
+            set_epochs(cfg, length)
     cfg.work_dir = work_dir
     cfg.experiment_name = f'{_name(config)}_seed{seed}'
     cfg.log_level = 'WARNING'
