@@ -14,6 +14,9 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # stop (before anything is logged or saved) when a loss is NaN/Inf
     check_finite=dict(type='mmrazor.CheckFiniteLossHook'),
+    # the random generators of every process in the checkpoint: a resumed
+    # run repeats the draws of the uninterrupted one
+    rng_state=dict(type='mmrazor.RNGStateHook'),
 )
 
 env_cfg = dict(

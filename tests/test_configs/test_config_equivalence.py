@@ -72,6 +72,20 @@ def ignore(*path: str) -> Callable[[dict], dict]:
 IGNORED = object()
 
 
+def put(value: Any, *path: str) -> Callable[[dict], dict]:
+    """Set ``path`` (a new key, or a changed one) to ``value``."""
+
+    def set_value(entry):
+        entry = copy.deepcopy(entry)
+        node = entry
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = copy.deepcopy(value)
+        return entry
+
+    return set_value
+
+
 def replace(*path: str, value: Any) -> Callable[[dict], dict]:
     """Set ``path`` of an entry to ``value`` (a targeted edit, where
     :func:`substitute` would also hit equal values elsewhere)."""
@@ -103,6 +117,12 @@ REFLECT_CROP = dict(
 ZERO_CROP = dict(type='RandomCrop', crop_size=32, padding=4)
 
 CHANGES = [
+    Change(
+        '#19.4: every config keeps the random generators of each process in '
+        'its checkpoints (RNGStateHook), so a resumed run repeats the '
+        'uninterrupted one', ('configs/*', ),
+        put(dict(type='mmrazor.RNGStateHook'), 'keys', 'default_hooks',
+            'rng_state')),
     Change(
         '#18.2: RepDistiller (the teachers, the thirteen baselines, CRD, '
         'hence WCoRD) and SSKD pad CIFAR crops with zeros; only QuEST pads '

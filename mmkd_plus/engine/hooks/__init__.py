@@ -3,8 +3,9 @@ from .check_finite_loss_hook import CheckFiniteLossHook
 from .hint_stage_hook import HintStageHook
 from .loss_weight_schedule_hook import LinearLossWeightHook
 from .quest_vocabulary_hook import QuESTVocabularyHook
+from .rng_state_hook import RNGStateHook
 
 __all__ = [
     'CheckFiniteLossHook', 'HintStageHook', 'QuESTVocabularyHook',
-    'LinearLossWeightHook'
+    'LinearLossWeightHook', 'RNGStateHook'
 ]
