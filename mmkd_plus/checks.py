@@ -2,102 +2,25 @@
 """Checks of user input that turn upstream tracebacks into one message.
 
 Each function here answers one kind of bad input that otherwise ends in a
-raw traceback from deep inside PyTorch, MMEngine or MMRazor: a truncated or
-corrupt checkpoint file, a misspelt registry ``type``, a loss that is not
-finite, and a ``data_root`` given on the command line. The message names
-the problem, the config key and the fix. They are used by
+raw traceback from deep inside PyTorch, MMEngine or MMRazor: a misspelt
+registry ``type``, a loss that is not finite, and a ``data_root`` given on
+the command line (checkpoint files: :mod:`mmkd_plus.utils.checkpoint`).
+The message names the problem, the config key and the fix. They are used by
 :class:`~mmkd_plus.models.algorithms.CheckedSingleTeacherDistill`,
 :class:`~mmkd_plus.engine.hooks.CheckFiniteLossHook` and ``tools/``.
 """
 import difflib
-import glob
-import os.path as osp
 import re
-import zipfile
 from typing import (Any, Callable, Dict, Iterator, List, Mapping, Optional,
                     Tuple)
 
 import torch
 
 __all__ = [
-    'CorruptCheckpointError', 'check_checkpoint_file',
-    'corrupt_checkpoint_message', 'other_checkpoints', 'explain_unknown_type',
-    'call_explained',
+    'explain_unknown_type', 'call_explained',
     'registered_names', 'find_type_keys', 'non_finite_loss_message',
     'check_finite_losses', 'set_data_root', 'merge_cfg_options'
 ]
-
-
-class CorruptCheckpointError(RuntimeError):
-    """A checkpoint file exists but cannot be read (truncated, corrupt)."""
-
-
-def _is_remote(path: str) -> bool:
-    return '://' in str(path)
-
-
-def other_checkpoints(path: str) -> List[str]:
-    """The other ``*.pth`` files in ``path``'s folder, newest first."""
-    folder = osp.dirname(osp.abspath(path))
-    found = [
-        p for p in glob.glob(osp.join(folder, '*.pth'))
-        if osp.abspath(p) != osp.abspath(path)
-    ]
-    return sorted(found, key=osp.getmtime, reverse=True)
-
-
-def _zip_problem(path: str) -> Optional[str]:
-    """Why the file at ``path`` is not a readable checkpoint, or None.
-
-    ``torch.save`` writes a zip archive; a truncated one has no central
-    directory and a damaged one fails its CRC. A file that is not a zip at
-    all (the pre-1.6 pickle format) is left to ``torch.load``.
-    """
-    size = osp.getsize(path)
-    if size == 0:
-        return 'the file is empty (0 bytes)'
-    with open(path, 'rb') as f:
-        magic = f.read(4)
-    if magic != b'PK\x03\x04':
-        return None
-    try:
-        with zipfile.ZipFile(path) as archive:
-            bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as err:
-        return f'the archive is truncated or damaged ({err}; {size} bytes)'
-    if bad is not None:
-        return f'its member {bad!r} fails its checksum'
-    return None
-
-
-def check_checkpoint_file(path: str, key: str, fix: str = '') -> None:
-    """Raise :class:`CorruptCheckpointError` if ``path`` cannot be read.
-
-    Args:
-        path (str): A local checkpoint (remote paths are left alone).
-        key (str): The config key or option that named it, e.g.
-            ``model.teacher_ckpt`` or ``--resume``.
-        fix (str): What to do instead; the other checkpoints of the folder
-            are listed after it.
-    """
-    if _is_remote(path) or not osp.isfile(path):
-        return
-    problem = _zip_problem(path)
-    if problem is None:
-        return
-    raise CorruptCheckpointError(
-        corrupt_checkpoint_message(path, key, problem, fix))
-
-
-def corrupt_checkpoint_message(path: str, key: str, problem: str,
-                               fix: str = '') -> str:
-    """The message for a checkpoint that exists but cannot be read."""
-    others = other_checkpoints(path)
-    listing = (' Other checkpoints in its folder, newest first: ' +
-               ', '.join(others[:5]) + '.') if others else ''
-    return (f'{key}: the checkpoint {osp.abspath(path)!r} cannot be read: '
-            f'{problem}. It was probably cut short (a full disk, an '
-            f'interrupted copy or a killed run).{listing} {fix}').rstrip()
 
 
 def registered_names(registry,
@@ -268,8 +191,8 @@ def _replace_root(node: Any, old: Optional[str], new: str) -> int:
     count = 0
     if isinstance(node, dict):
         for k, v in node.items():
-            if k == 'data_root' and isinstance(v, str) and (old is None
-                                                             or v == old):
+            if k == 'data_root' and isinstance(v, str) and (
+                    old is None or v == old):
                 node[k] = new
                 count += 1
             else:
@@ -314,4 +237,3 @@ def merge_cfg_options(cfg, options: Optional[Dict[str, Any]]) -> None:
         set_data_root(cfg, str(new_root), old_root)
     if options:
         cfg.merge_from_dict(options)
-

@@ -28,8 +28,10 @@ from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmkd_plus.checks import (call_explained,  # noqa: E402
-                              check_checkpoint_file, merge_cfg_options)
+from mmkd_plus.checks import call_explained, merge_cfg_options  # noqa: E402
+from mmkd_plus.models.algorithms.checked_single_teacher_distill import \
+    teacher_from_run_checkpoint  # noqa: E402
+from mmkd_plus.utils import load_checkpoint_file  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -87,8 +89,8 @@ def main(argv=None):
         raise FileNotFoundError(
             f'checkpoint {osp.abspath(args.checkpoint)!r} not found (the '
             'CHECKPOINT argument of tools/test.py)')
-    check_checkpoint_file(args.checkpoint, 'CHECKPOINT',
-                          'Evaluate another checkpoint of the run.')
+    load_checkpoint_file(args.checkpoint, 'CHECKPOINT',
+                         'Evaluate another checkpoint of the run.')
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
     # data_root=X reaches every dataloader (see mmkd_plus.checks)
@@ -100,12 +102,15 @@ def main(argv=None):
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
     # never rebuild a teacher from its own checkpoint at test time: the
-    # distillation checkpoint holds the teacher's weights
-    if cfg.model.get('teacher_ckpt'):
-        cfg.model.teacher_ckpt = None
-    runner = call_explained(
-        lambda: RUNNERS.build(cfg)
-        if 'runner_type' in cfg else Runner.from_cfg(cfg), cfg)
+    # distillation checkpoint holds the teacher's weights (and SSKD's
+    # stage-2 checkpoint the teacher's head of stage 1)
+    for key in ('teacher_ckpt', 'teacher_ss_ckpt'):
+        if cfg.model.get(key):
+            cfg.model[key] = None
+    with teacher_from_run_checkpoint():
+        runner = call_explained(
+            lambda: RUNNERS.build(cfg)
+            if 'runner_type' in cfg else Runner.from_cfg(cfg), cfg)
     metrics = dict(call_explained(runner.test, cfg))
     metrics.update(evaluate_teacher(runner))
     if args.out and is_main_process():

@@ -23,10 +23,10 @@ from mmengine.logging import print_log  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmkd_plus.checks import (call_explained,  # noqa: E402
-                              check_checkpoint_file, merge_cfg_options,
-                              other_checkpoints)
+from mmkd_plus.checks import call_explained, merge_cfg_options  # noqa: E402
 from mmkd_plus.models.losses.sskd_loss import check_sskd_weights  # noqa: E402
+from mmkd_plus.utils import (load_checkpoint_file,  # noqa: E402
+                             other_checkpoints)
 
 
 def parse_args(argv=None):
@@ -122,8 +122,9 @@ def check_resume(cfg, config: str) -> None:
     """Check the checkpoint a resume will read, before the Runner does.
 
     ``--resume PATH`` and ``--resume`` (the work dir's ``last_checkpoint``)
-    each fail with one message naming the file when it is missing, empty or
-    truncated, and offer the previous checkpoint. MMEngine's
+    each fail with one message naming the file when it is missing, empty,
+    truncated, no checkpoint at all (a web page) or holds a class the safe
+    loader refuses, and offer the previous checkpoint. MMEngine's
     ``last_checkpoint`` holds an absolute path: in a copied or moved work
     dir it still names the original one, so when a checkpoint of the same
     name is in this work dir, that one is resumed (and a warning says so).
@@ -158,7 +159,9 @@ def check_resume(cfg, config: str) -> None:
             f'{key}: checkpoint {osp.abspath(path)!r} does not exist. Give '
             'an existing one: python tools/train.py '
             f'{config} --resume PATH, or leave --resume out to start anew.')
-    check_checkpoint_file(path, key, _resume_fix(config, path))
+    # the file loads safely (weights_only, allow-listed globals) before
+    # MMEngine loads it (which, on torch < 2.6, unpickles anything)
+    load_checkpoint_file(path, key, _resume_fix(config, path))
 
 
 def build_runner(cfg):
@@ -174,8 +177,8 @@ def main(argv=None):
     check_sskd_weights(cfg)
     check_resume(cfg, args.config)
     if cfg.get('load_from') and not cfg.get('resume'):
-        check_checkpoint_file(cfg.load_from, 'load_from',
-                              'Point load_from at another checkpoint.')
+        load_checkpoint_file(cfg.load_from, 'load_from',
+                             'Point load_from at another checkpoint.')
     # a misspelt `type` names its config key, whether it is built with the
     # Runner (models, hooks) or when training starts (datasets, metrics)
     runner = call_explained(build_runner, cfg, cfg)

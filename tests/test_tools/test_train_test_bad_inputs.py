@@ -12,7 +12,7 @@ import pytest
 from kd_test_utils import (KD_DIGITS, STUDENT_DIGITS, TEACHER_DIGITS,
                            load_tool, short_run_options)
 
-from mmkd_plus.checks import CorruptCheckpointError
+from mmkd_plus.utils import CorruptCheckpointError
 
 train_tool = load_tool('train.py')
 test_tool = load_tool('test.py')
@@ -158,3 +158,42 @@ def test_train_refuses_a_leftover_sskd_weights(digits_root, tmp_path):
                        match=r'sskd_weights\.tf=3\.0.*loss_tf\.loss_weight'):
         train_tool.main([config, '--cfg-options', *opts,
                          'sskd_weights.tf=3.0'])
+
+
+WEB_PAGE = b'<!DOCTYPE html>\n<html><body>404 Not Found</body></html>\n'
+
+
+@pytest.mark.parametrize('key', [
+    'model.teacher_ckpt', 'model.teacher_ss_ckpt', '--resume', 'load_from',
+    'vocab_file'
+])
+def test_a_web_page_given_as_a_checkpoint(key, digits_root,
+                                          digits_teacher_ckpt, tmp_path):
+    """Each place a checkpoint file is given names itself when the file is
+    a web page (a failed download), with no unpickling advice."""
+    page = str(tmp_path / 'weights.pth')
+    with open(page, 'wb') as f:
+        f.write(WEB_PAGE)
+    configs = osp.join(osp.dirname(KD_DIGITS), '..', '..')
+    config = KD_DIGITS
+    extra = [f'model.teacher_ckpt={digits_teacher_ckpt}']
+    args = []
+    if key == 'model.teacher_ss_ckpt':
+        config = osp.join(configs, 'sskd',
+                          'sskd_resnet20_resnet8_1xb64_digits.py')
+    elif key == 'vocab_file':
+        config = osp.join(configs, 'quest',
+                          'quest_layer3_resnet20_resnet8_1xb64_digits.py')
+        extra.append(f'custom_hooks.0.vocab_file={page}')
+    if key == '--resume':
+        args = ['--resume', page]
+    elif key != 'vocab_file':
+        extra.append(f'{key}={page}')
+    opts = short_run_options(digits_root, str(tmp_path / 'work'),
+                             max_epochs=1, num_train=32)
+    with pytest.raises(CorruptCheckpointError) as err:
+        train_tool.main([config, *args, '--cfg-options', *opts, *extra])
+    msg = str(err.value)
+    assert msg.startswith(f'{key}: the checkpoint {page!r} cannot be read: '
+                          'it is a web page')
+    assert 'weights_only' not in msg

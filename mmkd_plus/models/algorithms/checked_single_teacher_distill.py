@@ -1,24 +1,49 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """MMRazor's single-teacher distillation with loud, early errors."""
+import contextlib
 import difflib
 import logging
 import os.path as osp
-import pickle
-import zipfile
 from typing import Dict, List, Optional, Union
 
 import torch
 from mmengine.logging import print_log
 from mmengine.model import BaseModel
-from mmengine.runner.checkpoint import _load_checkpoint
 from mmrazor.models.algorithms import SingleTeacherDistill
 
-from mmkd_plus.checks import (CorruptCheckpointError, call_explained,
-                              check_checkpoint_file, check_finite_losses,
-                              corrupt_checkpoint_message)
+from mmkd_plus.checks import call_explained, check_finite_losses
 from mmkd_plus.registry import MODELS
+from mmkd_plus.utils import load_checkpoint_file
 
-__all__ = ['CheckedSingleTeacherDistill', 'load_teacher_checkpoint']
+__all__ = [
+    'CheckedSingleTeacherDistill', 'load_teacher_checkpoint',
+    'teacher_from_run_checkpoint', 'warn_random_teacher'
+]
+
+# set while a model is built whose teacher comes from the checkpoint of the
+# run itself (tools/test.py, a resume): no warning about a random teacher
+_TEACHER_FROM_RUN_CHECKPOINT = False
+
+
+@contextlib.contextmanager
+def teacher_from_run_checkpoint():
+    """Build models whose teacher checkpoints are left out because the
+    run's own checkpoint (evaluated or resumed) holds the teacher: the
+    warnings about a random teacher (or SSKD head) stay silent."""
+    global _TEACHER_FROM_RUN_CHECKPOINT
+    before, _TEACHER_FROM_RUN_CHECKPOINT = _TEACHER_FROM_RUN_CHECKPOINT, True
+    try:
+        yield
+    finally:
+        _TEACHER_FROM_RUN_CHECKPOINT = before
+
+
+def warn_random_teacher(message: str) -> None:
+    """Warn that a teacher part starts random, unless the run's own
+    checkpoint brings it (:func:`teacher_from_run_checkpoint`)."""
+    if not _TEACHER_FROM_RUN_CHECKPOINT:
+        print_log(message, logger='current', level=logging.WARNING)
+
 
 # recorder types whose ``source`` names a module / a parameter of the model
 _MODULE_RECORDERS = ('ModuleOutputs', 'ModuleInputs', 'ModuleOutputsRecorder',
@@ -57,17 +82,7 @@ def _classes_hint(teacher: torch.nn.Module, mismatches: List[tuple]) -> str:
 def _load_or_explain(path: str, key: str) -> dict:
     fix = (f'Point {key} at another checkpoint of the teacher (e.g. '
            f'--cfg-options {key}=PATH) or train the teacher again.')
-    check_checkpoint_file(path, key, fix)
-    try:
-        return _load_checkpoint(path, map_location='cpu')
-    except (RuntimeError, EOFError, pickle.UnpicklingError,
-            zipfile.BadZipFile) as err:
-        if _is_remote(path) or 'weights_only' in str(err):
-            raise
-        raise CorruptCheckpointError(
-            corrupt_checkpoint_message(path, key,
-                                       f'{type(err).__name__}: {err}',
-                                       fix)) from err
+    return load_checkpoint_file(path, key, fix)
 
 
 def load_teacher_checkpoint(teacher: torch.nn.Module, path: str,
@@ -79,10 +94,12 @@ def load_teacher_checkpoint(teacher: torch.nn.Module, path: str,
     student lives under ``architecture.``): the teacher must match every
     weight, so a wrong checkpoint fails here instead of distilling from a
     half-random teacher. Each of these raises one error naming ``key``: a
-    missing file, a file that cannot be read (truncated or corrupt), a
-    distillation checkpoint, missing or unexpected weights, weights of
-    another shape (e.g. another number of classes) and weights that are not
-    finite (a teacher whose training diverged).
+    missing file, a file that is no checkpoint or cannot be read (a web
+    page, truncated, corrupt), a class the safe loader does not allow
+    (:mod:`mmkd_plus.utils.checkpoint`), a distillation checkpoint, missing
+    or unexpected weights, weights of another shape (e.g. another number
+    of classes) and weights that are not finite (a teacher whose training
+    diverged).
 
     Args:
         teacher (nn.Module): The teacher model.
@@ -240,11 +257,9 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
             # keep the loaded weights through Runner's init_weights
             self.teacher._is_init = True
         elif not self.teacher_trainable:
-            print_log(
+            warn_random_teacher(
                 'model.teacher_ckpt is not set: distilling from a randomly '
-                'initialised, frozen teacher.',
-                logger='current',
-                level=logging.WARNING)
+                'initialised, frozen teacher.')
 
     def train(self, mode: bool = True) -> 'CheckedSingleTeacherDistill':
         """Set the training mode; a frozen teacher stays in eval mode."""

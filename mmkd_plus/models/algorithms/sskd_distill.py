@@ -14,21 +14,20 @@ code (https://github.com/xuguodong03/SSKD), written afresh:
   (KD, KD on the transformed views, the self-supervised term) from the
   recorders, the teacher's head loaded from stage 1 and frozen.
 """
-import logging
 import os.path as osp
 from typing import Dict, List, Optional, Union
 
 import torch
-from mmengine.logging import print_log
 from mmengine.model import BaseModel
-from mmengine.runner.checkpoint import _load_checkpoint
 from mmrazor.models.algorithms import BaseAlgorithm, SingleTeacherDistill
 from mmrazor.models.utils import add_prefix
 
 from mmkd_plus.ops.sskd import split_views
 from mmkd_plus.registry import MODELS
+from mmkd_plus.utils import load_checkpoint_file
 from .checked_single_teacher_distill import (CheckedSingleTeacherDistill,
-                                             load_teacher_checkpoint)
+                                             load_teacher_checkpoint,
+                                             warn_random_teacher)
 
 __all__ = ['SSKDDistill', 'SSKDTeacherStage', 'load_sskd_stage1_checkpoint']
 
@@ -73,7 +72,9 @@ def load_sskd_stage1_checkpoint(teacher: torch.nn.Module,
             'self-supervised head) does not exist. Train stage 1 first, e.g. '
             '`python tools/train.py configs/sskd/sskd_stage1_<teacher>_'
             f'<data>.py`, or point {key} at its checkpoint.')
-    checkpoint = _load_checkpoint(path, map_location='cpu')
+    checkpoint = load_checkpoint_file(
+        path, key, f'Point {key} at the last checkpoint of the stage-1 '
+        'run, or train stage 1 again.')
     state = checkpoint.get('state_dict', checkpoint)
     head_state = {
         k[len(_HEAD_PREFIX):]: v
@@ -209,11 +210,9 @@ class SSKDDistill(CheckedSingleTeacherDistill, _MultiViewStep):
                 check_teacher=bool(kwargs.get('teacher_ckpt')))
             self.teacher._is_init = True
         else:
-            print_log(
+            warn_random_teacher(
                 'model.teacher_ss_ckpt is not set: the teacher\'s self-'
-                'supervised head is random and frozen (run stage 1 first).',
-                logger='current',
-                level=logging.WARNING)
+                'supervised head is random and frozen (run stage 1 first).')
         head.requires_grad_(False)
         head._is_init = True
 
@@ -259,11 +258,9 @@ class SSKDTeacherStage(BaseAlgorithm):
             load_teacher_checkpoint(self.architecture, teacher_ckpt)
             self.architecture._is_init = True
         else:
-            print_log(
+            warn_random_teacher(
                 'model.teacher_ckpt is not set: training a head on a '
-                'randomly initialised teacher.',
-                logger='current',
-                level=logging.WARNING)
+                'randomly initialised teacher.')
         self.architecture.requires_grad_(False)
 
     def train(self, mode: bool = True) -> 'SSKDTeacherStage':

@@ -22,6 +22,7 @@ from torch import Tensor
 
 from mmkd_plus.ops.kmeans import compute_device, kmeans
 from mmkd_plus.ops.quest import closest_word_probability
+from mmkd_plus.utils import load_checkpoint_file
 
 __all__ = ['QuESTVocabularyMixin']
 
@@ -106,7 +107,9 @@ class QuESTVocabularyMixin:
             raise FileNotFoundError(
                 f'The vocabulary file vocab_file={path!r} does not exist; '
                 'remove the key to build the vocabulary instead.')
-        obj = torch.load(path, map_location='cpu')
+        obj = load_checkpoint_file(
+            path, 'vocab_file', 'Point vocab_file at a vocabulary that '
+            'save_vocab_file wrote, or remove the key to build it.')
         vocab = obj.get('vocab') if isinstance(obj, dict) else obj
         if not isinstance(vocab, Tensor):
             raise TypeError(f'vocab_file={path!r} holds neither a tensor nor '

@@ -9,7 +9,7 @@ from mmengine.config import Config
 from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS
 
-from mmkd_plus.checks import CorruptCheckpointError
+from mmkd_plus.utils import CorruptCheckpointError
 
 
 @pytest.fixture(scope='module')
