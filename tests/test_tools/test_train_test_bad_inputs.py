@@ -197,3 +197,28 @@ def test_a_web_page_given_as_a_checkpoint(key, digits_root,
     assert msg.startswith(f'{key}: the checkpoint {page!r} cannot be read: '
                           'it is a web page')
     assert 'weights_only' not in msg
+
+
+def test_test_tool_on_sskd_without_the_stage1_file(digits_root,
+                                                   digits_teacher_ckpt,
+                                                   tmp_path, monkeypatch,
+                                                   capfd):
+    """The stage-2 checkpoint holds the teacher and its stage-1 head:
+    tools/test.py evaluates it where neither the teacher checkpoint nor
+    the stage-1 file exists, without warning about a random teacher."""
+    config = osp.join(osp.dirname(KD_DIGITS), '..', '..', 'sskd',
+                      'sskd_resnet20_resnet8_1xb64_digits.py')
+    work = str(tmp_path / 'sskd')
+    opts = short_run_options(digits_root, work, max_epochs=1, num_train=32)
+    train_tool.main([config, '--cfg-options', *opts,
+                     f'model.teacher_ckpt={digits_teacher_ckpt}',
+                     'model.teacher_ss_ckpt=None'])
+    monkeypatch.chdir(tmp_path)  # the configured work_dirs/... are absent
+    capfd.readouterr()
+    metrics = test_tool.main([
+        config, osp.join(work, 'epoch_1.pth'), '--work-dir',
+        str(tmp_path / 'test'), '--cfg-options', f'data_root={digits_root}'
+    ])
+    assert set(metrics) == {'accuracy/top1', 'teacher.accuracy/top1'}
+    out = ''.join(capfd.readouterr())
+    assert 'randomly initialised' not in out and 'head is random' not in out
