@@ -29,9 +29,11 @@ __all__ = [
     'apply', 'applied_fixes', 'TORCH2', 'QuantizationUnavailableError',
     'stub_mmrazor_quantization', 'define_torchvision_op_schemas',
     'fix_set_module_inplace_false', 'allow_mmengine_checkpoint_globals',
+    'mmengine_checkpoint_globals',
     'fix_cpu_distributed_init', 'fix_cpu_ddp_device_ids',
     'fix_cpu_sync_bn', 'fix_kd_soft_ce_loss', 'fix_crd_dataset_ragged_classes',
-    'fix_pack_crd_cls_inputs', 'ORIGINALS', 'SKIP_ENV'
+    'fix_pack_crd_cls_inputs', 'fix_random_crop_padding_mode', 'ORIGINALS',
+    'SKIP_ENV'
 ]
 
 TORCH2 = int(torch.__version__.split('.')[0]) >= 2
@@ -208,7 +210,10 @@ def fix_set_module_inplace_false() -> bool:
     return True
 
 
-def _mmengine_checkpoint_globals() -> list:
+def mmengine_checkpoint_globals() -> list:
+    """The globals an mmengine checkpoint holds (objects, or ``(object,
+    pickled name)`` where the name differs): the allow-list of the safe
+    loaders."""
     import numpy as np
     from mmengine.logging.history_buffer import HistoryBuffer
     allowed = [HistoryBuffer, getattr, np.ndarray, np.dtype]
@@ -246,7 +251,7 @@ def allow_mmengine_checkpoint_globals() -> bool:
     add = getattr(torch.serialization, 'add_safe_globals', None)
     if add is None:  # torch < 2.4 loads everything anyway
         return False
-    allowed = _mmengine_checkpoint_globals()
+    allowed = mmengine_checkpoint_globals()
     ORIGINALS['allow_mmengine_checkpoint_globals'] = allowed
     add(allowed)
     return True

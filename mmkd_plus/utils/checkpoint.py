@@ -10,19 +10,27 @@ through :func:`load_checkpoint_file`:
   download, random bytes, an empty file) or a truncated/damaged one raises
   :class:`CorruptCheckpointError` naming the config key, the path, what is
   wrong and the other readable checkpoints of its folder;
-- it is unpickled with ``torch.load(weights_only=True)``: only tensors,
-  containers and the globals an mmengine checkpoint holds (allow-listed by
-  :mod:`mmkd_plus.compat`, on torch 1.13 as on 2.x) are built, so a file
+- only tensors, containers and the globals an mmengine checkpoint holds
+  (the allow-list of :mod:`mmkd_plus.compat`) are built, so a file
   carrying code (e.g. an ``os.system`` payload) is refused without running
-  it. A real checkpoint holding another class raises
+  it: on torch >= 2.4 by ``torch.load(weights_only=True)`` with the
+  allow-list registered; on older torch (1.13, the MMRazor deployments),
+  whose ``weights_only`` unpickler builds no object but tensors and
+  ``OrderedDict`` (so no mmengine checkpoint) and takes no allow-list, by
+  a restricted unpickler with the same allow-list (Python's documented
+  way to restrict globals) in torch's own readers.
+  A real checkpoint holding another class raises
   :class:`CheckpointGlobalError`, which names the class and how to allow
   it safely; never the advice to turn ``weights_only`` off.
 """
+import functools
 import glob
 import os.path as osp
+import pickle
 import re
+import types
 import zipfile
-from typing import Any, List, Optional
+from typing import Any, Dict, List, Optional
 
 import torch
 
@@ -151,6 +159,79 @@ _DANGEROUS = ('os', 'posix', 'nt', 'subprocess', 'builtins', 'sys',
               'shutil', 'runpy', 'importlib', 'pty', 'socket')
 
 
+@functools.lru_cache(maxsize=1)
+def _allowed_globals() -> Dict[str, Any]:
+    """torch's own weights-only globals and those of an mmengine
+    checkpoint, by their pickled name (for :class:`_RestrictedUnpickler`)."""
+    from torch import _weights_only_unpickler
+
+    from mmkd_plus.compat import mmengine_checkpoint_globals
+    import codecs
+    allowed = dict(_weights_only_unpickler._get_allowed_globals())
+    for item in mmengine_checkpoint_globals():
+        obj, name = item if isinstance(item, tuple) else (
+            item, f'{item.__module__}.{item.__qualname__}')
+        allowed[name] = obj
+    # a plain Unpickler calls whatever REDUCE finds on its stack, so a free
+    # getattr would reach any attribute of an allowed object (torch's own
+    # weights-only unpickler calls only allow-listed functions): only the
+    # lookups an mmengine checkpoint makes (HistoryBuffer's statistics
+    # methods) are allowed
+    for name in ('builtins.getattr', '__builtin__.getattr'):
+        allowed[name] = _checkpoint_getattr
+    allowed['_codecs.encode'] = codecs.encode  # bytes under protocol 2
+    return allowed
+
+
+def _checkpoint_getattr(obj: Any, name: str) -> Any:
+    from mmengine.logging import HistoryBuffer
+    if obj is HistoryBuffer and not name.startswith('_'):
+        return getattr(obj, name)
+    raise pickle.UnpicklingError(
+        f'Unsupported class builtins.getattr (of {name!r})')
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    """Builds only the allow-listed globals: anything else (``os.system``,
+    ``subprocess.Popen``, ...) stops the load before it is called."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        allowed = _allowed_globals()
+        full = f'{module}.{name}'
+        if full in allowed:
+            return allowed[full]
+        raise pickle.UnpicklingError(f'Unsupported class {full}')
+
+
+#: ``torch.load``'s ``pickle_module`` on torch < 2.4
+_RESTRICTED_PICKLE = types.SimpleNamespace(
+    __name__='mmkd_plus_restricted_pickle',
+    Unpickler=_RestrictedUnpickler,
+    load=lambda f, **kw: _RestrictedUnpickler(f, **kw).load())
+
+
+def _restricted_load(path: str, map_location: Any) -> Any:
+    """``torch.load`` with :class:`_RestrictedUnpickler`. ``torch.load``
+    itself ignores its ``pickle_module`` unless ``weights_only`` is set on
+    torch 1.13, so its two readers are called directly (in torch since
+    1.6)."""
+    serialization = torch.serialization
+    with serialization._open_file_like(path, 'rb') as opened:
+        if serialization._is_zipfile(opened):
+            with serialization._open_zipfile_reader(opened) as archive:
+                return serialization._load(
+                    archive, map_location, _RESTRICTED_PICKLE,
+                    encoding='utf-8')
+        return serialization._legacy_load(
+            opened, map_location, _RESTRICTED_PICKLE, encoding='utf-8')
+
+
+def _safe_load(path: str, map_location: Any) -> Any:
+    if hasattr(torch.serialization, 'add_safe_globals'):  # torch >= 2.4
+        return torch.load(path, map_location=map_location, weights_only=True)
+    return _restricted_load(path, map_location)
+
+
 def _global_message(path: str, key: str, name: str) -> str:
     if name.split('.')[0] in _DANGEROUS:
         return (
@@ -159,16 +240,18 @@ def _global_message(path: str, key: str, name: str) -> str:
             'unpickled; the safe loader refused it and nothing ran. Do not '
             'load this file: get the checkpoint again from a source you '
             'trust.')
+    allow = (
+        f'allow that one class: torch.serialization.add_safe_globals([{name}'
+        ']) in a module of yours listed in custom_imports; or ' if hasattr(
+            torch.serialization, 'add_safe_globals') else '')
     return (
         f'{key}: the checkpoint {osp.abspath(path)!r} holds a Python object '
         f'of class {name!r}, which the safe loader does not build (only '
         'tensors, containers and the classes of an mmengine checkpoint '
         'are allowed, so that loading a file cannot run its code). If the '
-        'file comes from a source you trust and the class is only data, '
-        f'allow that one class: torch.serialization.add_safe_globals([{name}'
-        ']) in a module of yours listed in custom_imports (torch >= 2.4); '
-        'or save a plain state dict (torch.save(model.state_dict(), path)) '
-        'and give that file instead.')
+        f'file comes from a source you trust and the class is only data, '
+        f'{allow}save a plain state dict (torch.save(model.state_dict(), '
+        'path)) and give that file instead.')
 
 
 def load_checkpoint_file(path: str,
@@ -199,7 +282,7 @@ def load_checkpoint_file(path: str,
             f'{key}={osp.abspath(path)!r} does not exist. {fix}'.rstrip())
     check_checkpoint_file(path, key, fix)
     try:
-        return torch.load(path, map_location=map_location, weights_only=True)
+        return _safe_load(path, map_location)
     except Exception as err:  # torch raises many kinds on a bad pickle
         text = str(err)
         match = _GLOBAL.search(text)
