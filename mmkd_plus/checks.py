@@ -3,13 +3,15 @@
 
 Each function here answers one kind of bad input that otherwise ends in a
 raw traceback from deep inside PyTorch, MMEngine or MMRazor: a misspelt
-registry ``type``, a loss that is not finite, and a ``data_root`` given on
-the command line (checkpoint files: :mod:`mmkd_plus.utils.checkpoint`).
+registry ``type``, a misspelt argument of a component built from a config,
+a loss that is not finite, and a ``data_root`` given on the command line
+(checkpoint files: :mod:`mmkd_plus.utils.checkpoint`).
 The message names the problem, the config key and the fix. They are used by
 :class:`~mmkd_plus.models.algorithms.CheckedSingleTeacherDistill`,
 :class:`~mmkd_plus.engine.hooks.CheckFiniteLossHook` and ``tools/``.
 """
 import difflib
+import inspect
 import re
 from typing import (Any, Callable, Dict, Iterator, List, Mapping, Optional,
                     Tuple)
@@ -17,9 +19,10 @@ from typing import (Any, Callable, Dict, Iterator, List, Mapping, Optional,
 import torch
 
 __all__ = [
-    'explain_unknown_type', 'call_explained',
-    'registered_names', 'find_type_keys', 'non_finite_loss_message',
-    'check_finite_losses', 'set_data_root', 'merge_cfg_options'
+    'explain_unknown_type', 'explain_unknown_argument', 'call_explained',
+    'accepted_arguments', 'registered_names', 'find_type_keys',
+    'non_finite_loss_message', 'check_finite_losses', 'set_data_root',
+    'merge_cfg_options'
 ]
 
 
@@ -124,18 +127,158 @@ def explain_unknown_type(err: BaseException, cfg: Any,
         "(custom_imports = dict(imports=['mmkd_plus', ...])).")
 
 
+def accepted_arguments(obj: Callable) -> List[str]:
+    """The keyword arguments ``obj`` (a class or a function) takes.
+
+    A class whose ``__init__`` takes ``**kwargs`` also takes those of the
+    next ``__init__`` in its MRO (where such ``kwargs`` usually go).
+    """
+    owners = [obj]
+    if inspect.isclass(obj):
+        owners = [
+            k for k in obj.__mro__
+            if k is not object and '__init__' in vars(k)
+        ] or [obj]
+    names: List[str] = []
+    for owner in owners:
+        init = vars(owner)['__init__'] if inspect.isclass(owner) else owner
+        try:
+            params = inspect.signature(init).parameters.values()
+        except (TypeError, ValueError):
+            break
+        more = False
+        for i, param in enumerate(params):
+            if param.kind == param.VAR_KEYWORD:
+                more = True
+            elif param.kind in (param.POSITIONAL_OR_KEYWORD,
+                                param.KEYWORD_ONLY) and not (
+                                    i == 0 and inspect.isclass(owner)) \
+                    and param.name not in names:
+                names.append(param.name)
+        if not more:
+            break
+    return names
+
+
+_UNEXPECTED = re.compile(r"got an unexpected keyword argument '(?P<kw>\w+)'")
+
+
+def _failed_build(err: BaseException, keyword: str):
+    """``(class, registry)`` of the innermost registry build that passed
+    ``keyword`` to a class not taking it, from ``err``'s traceback (the
+    locals of MMEngine's ``build_from_cfg``), or ``(None, None)``."""
+    frames = []
+    tb = err.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame)
+        tb = tb.tb_next
+    for frame in reversed(frames):
+        if frame.f_code.co_name != 'build_from_cfg':
+            continue
+        args, obj_cls = frame.f_locals.get('args'), frame.f_locals.get(
+            'obj_cls')
+        if obj_cls is None or not isinstance(args, Mapping) or \
+                keyword not in args:
+            continue
+        if keyword in accepted_arguments(obj_cls):
+            continue  # a valid argument here: the failing call is deeper
+        return obj_cls, frame.f_locals.get('registry')
+    return None, None
+
+
+def _names_of(obj: Any, registry) -> List[str]:
+    """The names ``obj`` is registered under in ``registry``'s family."""
+    names = [getattr(obj, '__name__', '')]
+    root = registry
+    while getattr(root, 'parent', None) is not None:
+        root = root.parent
+    stack = [root] if root is not None else []
+    while stack:
+        reg = stack.pop()
+        names += [n for n, v in reg.module_dict.items() if v is obj]
+        stack.extend(reg.children.values())
+    return names
+
+
+def _keys_with_argument(cfg: Any, keyword: str, obj: Any,
+                        names: List[str], prefix: str) -> Iterator[str]:
+    """Dotted keys of the dicts in ``cfg`` holding ``keyword`` whose
+    ``type`` is ``obj`` (or a name of it)."""
+    if isinstance(cfg, Mapping):
+        value = cfg.get('type')
+        if keyword in cfg and (value is obj or isinstance(value, str)
+                               and value.split('.')[-1] in names):
+            yield f'{prefix}.{keyword}' if prefix else keyword
+        for k, v in cfg.items():
+            yield from _keys_with_argument(
+                v, keyword, obj, names, f'{prefix}.{k}' if prefix else str(k))
+    elif isinstance(cfg, (list, tuple)):
+        for i, v in enumerate(cfg):
+            yield from _keys_with_argument(v, keyword, obj, names,
+                                           f'{prefix}.{i}')
+
+
+def explain_unknown_argument(err: BaseException, cfg: Any,
+                             prefix: str = '') -> Optional[TypeError]:
+    """A clear error for "__init__() got an unexpected keyword argument".
+
+    Only for a component built from a config dict by a registry (a loss,
+    connector, hook, dataset, transform, sampler, metric...): the class is
+    the one MMEngine's ``build_from_cfg`` was building with that keyword.
+
+    Args:
+        err: The exception raised while building.
+        cfg: The config (or the part of it) that was being built.
+        prefix (str): The dotted key of ``cfg`` in the whole config.
+
+    Returns:
+        TypeError | None: The error to raise instead (naming the config
+        keys that hold the argument, the class and its closest arguments),
+        or None when ``err`` is not such an error of a registry build.
+    """
+    match = _UNEXPECTED.search(str(err))
+    if not isinstance(err, TypeError) or match is None:
+        return None
+    keyword = match.group('kw')
+    obj, registry = _failed_build(err, keyword)
+    if obj is None:
+        return None
+    if not isinstance(cfg, Mapping) and hasattr(cfg, 'to_dict'):
+        cfg = cfg.to_dict()  # an mmengine Config
+    name = getattr(obj, '__name__', repr(obj))
+    keys = list(
+        _keys_with_argument(cfg, keyword, obj, _names_of(obj, registry),
+                            prefix))
+    valid = accepted_arguments(obj)
+    close = difflib.get_close_matches(keyword, valid, n=1, cutoff=0.6)
+    hint = f' Did you mean {close[0]!r}?' if close else ''
+    listing = (f' Its arguments: {", ".join(valid)}.'
+               if valid else ' It takes no arguments.')
+    what = f'{name} ({getattr(obj, "__module__", "")})'
+    if not keys:
+        return TypeError(
+            f'{what} takes no argument {keyword!r}, and no dict of the config '
+            f'with its type holds it (it comes from code or default '
+            f'arguments).{hint}{listing}')
+    return TypeError(
+        f'{", ".join(keys)}: {what} takes no argument {keyword!r}.{hint}'
+        f'{listing} Fix the key in the config (or in --cfg-options).')
+
+
 def call_explained(fn: Callable,
                    cfg: Any,
                    *args,
                    key_prefix: str = '',
                    **kwargs) -> Any:
-    """``fn(*args, **kwargs)``; an unknown ``type`` met while it runs raises
-    :func:`explain_unknown_type`'s error, naming its key in ``cfg`` (which
-    sits at ``key_prefix`` in the whole config)."""
+    """``fn(*args, **kwargs)``; an unknown ``type`` or a misspelt argument
+    of a component met while it runs raises :func:`explain_unknown_type`'s
+    or :func:`explain_unknown_argument`'s error, naming its key in ``cfg``
+    (which sits at ``key_prefix`` in the whole config)."""
     try:
         return fn(*args, **kwargs)
-    except KeyError as err:
-        clear = explain_unknown_type(err, cfg, key_prefix)
+    except (KeyError, TypeError) as err:
+        clear = (explain_unknown_type(err, cfg, key_prefix)
+                 or explain_unknown_argument(err, cfg, key_prefix))
         if clear is None:
             raise
         raise clear from err
