@@ -99,10 +99,25 @@ def test_view_label_from_results_key():
     assert views['view_labels'] == [17, 17]
     with pytest.raises(KeyError, match="'sample_idx'"):
         LabelledMultiView(
-            transforms=[[]], num_views=1, view_labels=['sample_idx'])(
+            transforms=[[]], num_views=2, view_labels=[0, 'sample_idx'])(
                 dict(img=_image()))
     with pytest.raises(ValueError, match='2 entries for 3 views'):
         LabelledMultiView(transforms=[[]], num_views=3, view_labels=[0, 1])
+
+
+@pytest.mark.parametrize('num_views', [1, [1], [0, 1]])
+def test_one_view_is_refused(num_views):
+    transforms = [[]] if isinstance(num_views, int) else [[]] * len(num_views)
+    with pytest.raises(ValueError) as err:
+        LabelledMultiView(transforms=transforms, num_views=num_views)
+    assert str(err.value) == (
+        'LabelledMultiView makes 1 view (num_views='
+        f'{[num_views] if isinstance(num_views, int) else num_views}); SSKD '
+        'needs at least 2: the normal view first, then the transformed '
+        'ones. In the LabelledMultiView of your training pipeline '
+        '(train_dataloader.dataset.pipeline) set num_views, one count per '
+        'list of transforms, to 2 views or more in all, e.g. '
+        'num_views=[1, 3] with transforms=[[crop], [rotate, crop]].')
 
 
 def test_jigsaw_permutations_and_labels():

@@ -52,7 +52,8 @@ class LabelledMultiView(MultiView):
 
     Args:
         transforms (list[list[dict]]): One pipeline per group of views.
-        num_views (int | list[int]): Views per pipeline.
+        num_views (int | list[int]): Views per pipeline; at least 2 views
+            in all (the normal one first).
         view_labels (list[int | str], optional): One label per view (the
             sum of ``num_views``). Defaults to None (the view's position).
         view_names (list[str], optional): One name per view. Defaults to
@@ -76,6 +77,16 @@ class LabelledMultiView(MultiView):
                  view_names: Optional[Sequence[str]] = None) -> None:
         super().__init__(transforms=transforms, num_views=num_views)
         total = len(self.transforms)
+        if total < 2:
+            raise ValueError(
+                f'LabelledMultiView makes {total} view{"s" * (total != 1)} '
+                f'(num_views={self.num_views}); SSKD needs at least 2: the '
+                'normal view first, then the transformed ones. In the '
+                'LabelledMultiView of your training pipeline '
+                '(train_dataloader.dataset.pipeline) set num_views, one '
+                'count per list of transforms, to 2 views or more in all, '
+                'e.g. num_views=[1, 3] with transforms=[[crop], [rotate, '
+                'crop]].')
         if view_labels is None:
             view_labels = list(range(total))
         if view_names is None:
