@@ -23,9 +23,9 @@ import itertools
 import random
 from typing import List, Optional, Sequence, Union
 
+import cv2
 import numpy as np
 import torch
-import cv2
 from mmcv.transforms import BaseTransform
 from mmpretrain.datasets.transforms import MultiView, PackInputs
 
