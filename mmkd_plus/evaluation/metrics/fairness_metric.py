@@ -1,14 +1,18 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Accuracy and equal-opportunity gaps between sensitive groups."""
+import logging
 from typing import List, Optional, Sequence
 
 import numpy as np
 import torch
 from mmengine.evaluator import BaseMetric
+from mmengine.logging import print_log
 
 from mmkd_plus.registry import METRICS
 
-__all__ = ['FairnessMetric', 'group_class_accuracy']
+__all__ = [
+    'FairnessMetric', 'group_class_accuracy', 'degenerate_predictions'
+]
 
 
 def group_class_accuracy(pred: np.ndarray, gt: np.ndarray, group: np.ndarray,
@@ -31,6 +35,50 @@ def group_class_accuracy(pred: np.ndarray, gt: np.ndarray, group: np.ndarray,
         return np.where(count > 0, correct / np.maximum(count, 1), np.nan)
 
 
+def _listed(items: List[str], limit: int = 8) -> str:
+    more = len(items) - limit
+    return ', '.join(items[:limit]) + (f' and {more} more'
+                                       if more > 0 else '')
+
+
+def degenerate_predictions(pred: np.ndarray, gt: np.ndarray,
+                           group: np.ndarray, acc: np.ndarray) -> List[str]:
+    """What makes DEO meaningless on these predictions, in words.
+
+    Three cases: a group (with samples of several classes) whose samples
+    are all predicted as one class, a class with test samples that is
+    never predicted (0% in every group, so a gap of 0), and an empty
+    (group, class) cell (its accuracy is undefined and left out).
+
+    Args:
+        pred, gt, group (np.ndarray): Integer arrays of the same length.
+        acc (np.ndarray): :func:`group_class_accuracy` of them, (A, Y).
+
+    Returns:
+        list[str]: One phrase per kind of problem found (empty if none).
+    """
+    problems = []
+    for a in range(acc.shape[0]):
+        mine = group == a
+        predicted = np.unique(pred[mine])
+        if len(predicted) == 1 and len(np.unique(gt[mine])) > 1:
+            problems.append(f'every sample of group {a} ({int(mine.sum())}) '
+                            f'is predicted as class {int(predicted[0])}')
+    never = [int(y) for y in np.unique(gt) if not np.any(pred == y)]
+    if never:
+        problems.append(
+            f'class{"es" * (len(never) > 1)} '
+            f'{_listed([str(y) for y in never])} never predicted (0% in '
+            'every group: a gap of 0)')
+    empty = [f'acc_g{a}_c{y}' for a, y in zip(*np.nonzero(np.isnan(acc)))]
+    if empty:
+        problems.append(
+            f'{len(empty)} empty (group, class) cell'
+            f'{"s" * (len(empty) > 1)} ({_listed(empty)}): no test sample, '
+            'so no accuracy, left out of the gaps')
+    return problems
+
+
 @METRICS.register_module()
 class FairnessMetric(BaseMetric):
     """Top-1, per-(group, class) accuracy and the DEO gaps of MFD.
@@ -44,6 +92,17 @@ class FairnessMetric(BaseMetric):
     - ``DEO_A`` = the mean over y of the same gap,
 
     both in %, over the classes that have samples of at least two groups.
+
+    DEO compares accuracies class by class, so it cannot see degenerate
+    predictions: a model that predicts one class for every sample has, in
+    every group, 100% on that class and 0% on the others, hence DEO 0.00
+    ("perfectly fair") at chance-level top-1; a class never predicted adds
+    a gap of 0, and a class whose cells are empty in all groups but one adds
+    nothing. When a group's samples are all predicted as one class, a class
+    is never predicted or a (group, class) cell is empty,
+    :meth:`compute_metrics` logs one warning per evaluation naming them:
+    DEO then measures those predictions, not fairness; read it with
+    ``top1`` and the cells.
     Also ``top1`` (%), ``acc_g{a}_c{y}`` (%) for every non-empty cell and,
     when the model gives scores, ``loss``: the mean cross-entropy of the
     predicted scores (MFD's plateau schedule steps on it). When the model
@@ -130,6 +189,17 @@ class FairnessMetric(BaseMetric):
                 'the val/test dataset.')
         metrics['DEO_M'] = 100.0 * float(np.max(gaps))
         metrics['DEO_A'] = 100.0 * float(np.mean(gaps))
+        problems = degenerate_predictions(pred, gt, group, acc)
+        if problems:
+            print_log(
+                f'FairnessMetric: DEO_M={metrics["DEO_M"]:.2f} and '
+                f'DEO_A={metrics["DEO_A"]:.2f} do not measure fairness '
+                'here: ' + '; '.join(problems) + '. DEO compares the '
+                'accuracies of the groups class by class: a model that '
+                'predicts one class gets 0.00. Read it with top1 '
+                f'({metrics["top1"]:.2f}) and the acc_g*_c* cells.',
+                logger='current',
+                level=logging.WARNING)
         for a, y in zip(*np.nonzero(~np.isnan(acc))):
             metrics[f'acc_g{a}_c{y}'] = 100.0 * float(acc[a, y])
         if all('nll' in r for r in results):

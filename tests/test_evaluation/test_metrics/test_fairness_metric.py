@@ -1,5 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """FairnessMetric on a hand-made table, against fairlearn, and under DDP."""
+import logging
 import multiprocessing as mp
 import os
 
@@ -53,6 +54,57 @@ def test_hand_made_table():
     assert m['fairness/DEO_M'] == pytest.approx(50.0)
     assert m['fairness/DEO_A'] == pytest.approx(37.5)
     assert 'fairness/loss' not in m  # no scores
+
+
+@pytest.fixture
+def warnings_logged(monkeypatch):
+    """The (message, level) of each print_log call of the metric."""
+    import mmkd_plus.evaluation.metrics.fairness_metric as module
+    logged = []
+    monkeypatch.setattr(
+        module, 'print_log',
+        lambda msg, logger=None, level=None: logged.append((msg, level)))
+    return logged
+
+
+def test_one_class_model_is_not_called_fair(warnings_logged):
+    # predicts class 0 for everything: DEO 0.00, and one warning saying why
+    gt = [0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2]
+    group = [0] * 6 + [1] * 6
+    m = _evaluate([0] * 12, gt, group, num_groups=2, num_classes=3)
+    assert m['fairness/DEO_M'] == 0.0 and m['fairness/DEO_A'] == 0.0
+    assert warnings_logged == [(
+        'FairnessMetric: DEO_M=0.00 and DEO_A=0.00 do not measure fairness '
+        'here: every sample of group 0 (6) is predicted as class 0; every '
+        'sample of group 1 (6) is predicted as class 0; classes 1, 2 never '
+        'predicted (0% in every group: a gap of 0). DEO compares the '
+        'accuracies of the groups class by class: a model that predicts one '
+        'class gets 0.00. Read it with top1 (33.33) and the acc_g*_c* '
+        'cells.', logging.WARNING)]
+
+
+def test_empty_cell_and_unpredicted_class_are_named(warnings_logged):
+    _evaluate(PRED, GT, GROUP, num_groups=2, num_classes=3)
+    (msg, level), = warnings_logged
+    assert level == logging.WARNING
+    assert ': 1 empty (group, class) cell (acc_g1_c2): no test sample, so ' \
+        'no accuracy, left out of the gaps. DEO compares' in msg
+    assert 'never predicted' not in msg and 'every sample' not in msg
+    # a group of one class predicted as one class is no problem; a class
+    # that is never predicted is
+    warnings_logged.clear()
+    _evaluate([0, 0, 0, 1, 0, 1], [0, 0, 0, 1, 1, 2], [0, 0, 1, 1, 1, 1])
+    (msg, _), = warnings_logged
+    assert 'here: class 2 never predicted (0% in every group: a gap of ' \
+        '0); 2 empty (group, class) cells (acc_g0_c1, acc_g0_c2): ' in msg
+
+
+def test_healthy_predictions_log_nothing(warnings_logged):
+    gt = [0, 0, 1, 1, 0, 0, 1, 1]
+    group = [0, 0, 0, 0, 1, 1, 1, 1]
+    m = _evaluate([0, 1, 1, 1, 0, 0, 1, 0], gt, group)
+    assert m['fairness/DEO_M'] == pytest.approx(50.0)
+    assert warnings_logged == []
 
 
 def test_three_groups_use_max_minus_min():
