@@ -266,7 +266,9 @@ def fix_cpu_distributed_init() -> bool:
     ``AttributeError: module 'torch._C' has no attribute
     '_cuda_setDevice'``, and defaults to NCCL. When no GPU is visible we
     initialise the process group with gloo instead, so ``torchrun`` works
-    on CPUs with no flag from the user.
+    on CPUs with no flag from the user. Rank 0 says so in one line at the
+    start (the config, logged and dumped, keeps its backend), whichever
+    train script runs: ours or, through ``python -m mmkd_plus``, MMRazor's.
     """
     import mmengine.dist.utils as dist_utils
     original = dist_utils._init_dist_pytorch
@@ -276,11 +278,16 @@ def fix_cpu_distributed_init() -> bool:
     def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
         if torch.cuda.is_available() or init_backend != 'torch':
             return original(backend, init_backend=init_backend, **kwargs)
-        if backend != 'gloo':
-            logging.getLogger('mmkd_plus').info(
-                'No GPU visible: initialising torch.distributed with gloo '
-                'instead of %s.', backend)
         torch.distributed.init_process_group(backend='gloo', **kwargs)
+        if backend != 'gloo' and torch.distributed.get_rank() == 0:
+            from mmengine.logging import print_log
+            print_log(
+                f'no GPU: {torch.distributed.get_world_size()} CPU processes '
+                f'with gloo instead of {backend} (the config\'s '
+                f'env_cfg.dist_cfg.backend={backend!r} needs GPUs and stays '
+                'as it is in the config that is logged and dumped).',
+                logger='current',
+                level=logging.WARNING)
 
     _init_dist_pytorch.__mmkd_plus__ = True  # type: ignore[attr-defined]
     ORIGINALS['fix_cpu_distributed_init'] = original
