@@ -19,6 +19,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
 import mmkd_plus  # noqa: E402,F401
 from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.device import get_device  # noqa: E402
 from mmengine.logging import print_log  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
@@ -41,7 +42,12 @@ def parse_args(argv=None):
         help='resume from the given checkpoint, or with no value from the '
         'latest checkpoint in the work dir')
     parser.add_argument(
-        '--amp', action='store_true', help='automatic mixed precision')
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision (float16, MMEngine\'s '
+        'AmpOptimWrapper): needs a GPU (or an NPU, MLU or MUSA device); '
+        'without one training stops at once, as AmpOptimWrapper cannot run '
+        'on the CPU (CPU bfloat16 autocast is not offered)')
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
@@ -69,6 +75,28 @@ def parse_args(argv=None):
     return args
 
 
+_AMP_DEVICES = ('needs a GPU (or an NPU, MLU or MUSA device) and none is '
+                'visible: MMEngine\'s AmpOptimWrapper cannot train on the '
+                'CPU.')
+
+
+def check_amp_device(cfg, amp_flag: bool) -> None:
+    """Stop at once when mixed precision is asked for on a CPU-only
+    machine (``--amp``, or ``optim_wrapper.type='AmpOptimWrapper'``),
+    instead of MMEngine's bare ``AssertionError`` when training starts."""
+    if get_device() != 'cpu':
+        return
+    if amp_flag:
+        raise RuntimeError(f'--amp {_AMP_DEVICES} Leave --amp out to train '
+                           'in float32.')
+    wrapper = str((cfg.get('optim_wrapper') or {}).get('type', ''))
+    if wrapper.split('.')[-1] == 'AmpOptimWrapper':
+        raise RuntimeError(
+            f'optim_wrapper.type={wrapper!r} (mixed precision) '
+            f'{_AMP_DEVICES} Set optim_wrapper.type=\'OptimWrapper\' '
+            '(without loss_scale and dtype) to train in float32.')
+
+
 def merge_args(cfg, args):
     """Merge the command-line arguments into the config."""
     cfg.launcher = args.launcher
@@ -80,6 +108,7 @@ def merge_args(cfg, args):
     elif cfg.get('work_dir', None) is None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
+    check_amp_device(cfg, args.amp)
     if args.amp:
         wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
         if wrapper == 'AmpOptimWrapper':
