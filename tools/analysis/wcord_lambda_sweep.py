@@ -6,8 +6,13 @@ LCKT) term fixed at lambda_2 = 0.1, over several seeds; a mean +- std table
 and a plot (the WCoRD supplement's Table 2 reports the same sweep for
 resnet32x4 -> resnet8x4 on CIFAR-100).
 
-The teacher is trained once (seed 0) unless ``--teacher-ckpt`` is given;
-each (lambda_1, seed) trains the WCoRD digits config with
+The teacher is ``--teacher-ckpt``, else the WCoRD config's own
+``model.teacher_ckpt`` (``work_dirs/resnet20_1xb64_digits/epoch_30.pth``,
+from the working directory or the repository) when that file exists; its
+top-1 is printed. With neither, a teacher is trained once (seed 0, with
+``--epochs`` and ``--num-train`` like the students) and the tool says what
+it trained and for how long. Each (lambda_1, seed) trains the WCoRD digits
+config with
 ``model.distiller.distill_losses.loss_wcord.gckt_weight = lambda_1``. The
 runs go through ``compare_baselines.py``'s runner (same data roots,
 epochs, training-subset and checkpoint handling). The work dir gets
@@ -27,11 +32,14 @@ import os
 import os.path as osp
 import sys
 import time
-from typing import List
+from typing import List, Optional, Tuple
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 import compare_baselines as cb  # noqa: E402  (imports mmkd_plus first)
+from mmengine.config import Config  # noqa: E402
+
+from mmkd_plus.utils import load_checkpoint_file  # noqa: E402
 
 CONFIG = osp.join(REPO, 'configs', 'wcord',
                   'wcord_neck_resnet20_resnet8_1xb64_digits.py')
@@ -66,6 +74,64 @@ def plot(rows: List[dict], lambdas: List[float], title: str):
     return fig
 
 
+def config_teacher() -> Tuple[str, Optional[str]]:
+    """The WCoRD config's ``model.teacher_ckpt`` as written, and the file
+    it names (from the working directory, else the repository), or None
+    when neither exists."""
+    written = Config.fromfile(CONFIG).model.get('teacher_ckpt') or ''
+    if not written:
+        return written, None
+    for path in (written, osp.join(REPO, written)):
+        if osp.isfile(path):
+            return written, path
+    return written, None
+
+
+def get_teacher(args: argparse.Namespace, common: dict) -> dict:
+    """The sweep's teacher: ``checkpoint``, ``top1``, ``source`` and, when
+    it was trained here, ``epochs``, ``train_images``, ``train_seconds``.
+    Prints which teacher it is and its top-1."""
+    written, found = config_teacher()
+    key = f'model.teacher_ckpt of {cb._rel(CONFIG)}'
+    if args.teacher_ckpt:
+        found, source = args.teacher_ckpt, '--teacher-ckpt'
+    elif found:
+        source = key
+    if found:
+        load_checkpoint_file(found, source, 'Give another with '
+                             '--teacher-ckpt.')
+        run = cb.evaluate_teacher(
+            TEACHER, found, osp.join(args.work_dir, cb.TEACHER,
+                                     cb._name(TEACHER)), **common)
+        teacher = dict(checkpoint=found, top1=run['top1'], source=source)
+        print(f"[sweep] teacher: {found} ({source}), top-1 "
+              f"{teacher['top1']:.2f}", flush=True)
+        return teacher
+    epochs = args.epochs or Config.fromfile(TEACHER).train_cfg.max_epochs
+    images = f'the first {args.num_train}' if args.num_train else 'all'
+    print(f'[sweep] no teacher checkpoint ({key} = {written!r} does not '
+          'exist, no --teacher-ckpt): training a teacher, '
+          f'{cb._rel(TEACHER)}, for {epochs} epoch{"s" * (epochs != 1)} on '
+          f'{images} training images (seed 0, as the students: --epochs '
+          'and --num-train)', flush=True)
+    run = cb.run_method(cb.TEACHER, [TEACHER], 0,
+                        osp.join(args.work_dir, cb.TEACHER), **common)
+    stage = run['stages'][-1]
+    teacher = dict(
+        checkpoint=stage['checkpoint'],
+        top1=run['top1'],
+        source='trained here',
+        epochs=stage['epochs'],
+        train_images=stage['train_images'],
+        train_seconds=stage['train_seconds'])
+    print(f"[sweep] teacher trained here: {teacher['epochs']} epoch"
+          f"{'s' * (teacher['epochs'] != 1)} on "
+          f"{teacher['train_images']} images in "
+          f"{teacher['train_seconds']:.0f} s, top-1 {teacher['top1']:.2f} "
+          f"({teacher['checkpoint']})", flush=True)
+    return teacher
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__.split('\n\n')[0],
@@ -77,7 +143,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--epochs', type=int, help="max_epochs; default: the configs' own")
     parser.add_argument(
         '--num-train', type=int, help='train on the first N images only')
-    parser.add_argument('--teacher-ckpt', help='a digits teacher checkpoint')
+    parser.add_argument(
+        '--teacher-ckpt',
+        help="a digits teacher checkpoint; default: the WCoRD config's "
+        'model.teacher_ckpt if it exists, else one is trained')
     parser.add_argument('--work-dir', default='work_dirs/wcord_lambda_sweep')
     parser.add_argument('--data-root', default='data/digits')
     args = parser.parse_args(argv)
@@ -97,11 +166,8 @@ def main(argv=None) -> List[dict]:
         data_root=args.data_root, epochs=args.epochs,
         num_train=args.num_train)
     start = time.perf_counter()
-    teacher_ckpt = args.teacher_ckpt
-    if teacher_ckpt is None:
-        teacher = cb.run_method(cb.TEACHER, [TEACHER], 0,
-                                osp.join(args.work_dir, cb.TEACHER), **common)
-        teacher_ckpt = teacher['stages'][-1]['checkpoint']
+    teacher = get_teacher(args, common)
+    teacher_ckpt = teacher['checkpoint']
     runs = []
     for lam in args.lambdas:
         for seed in args.seeds:
@@ -121,13 +187,18 @@ def main(argv=None) -> List[dict]:
              f'{" ".join(map(str, args.seeds))}')
     table = cb.format_markdown(rows)
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
-        json.dump(dict(settings=vars(args), runs=runs, rows=rows), f,
-                  indent=1)
+        json.dump(
+            dict(settings=vars(args), teacher=teacher, runs=runs, rows=rows),
+            f,
+            indent=1)
+    about = (f"Teacher: {teacher['checkpoint']} ({teacher['source']}), "
+             f"top-1 {teacher['top1']:.2f}")
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
-        f.write(f'{title} ({minutes:.1f} min):\n\n{table}\n')
+        f.write(f'{title} ({minutes:.1f} min):\n\n{about}\n\n{table}\n')
     plot(rows, args.lambdas, title).savefig(
         osp.join(args.work_dir, 'results.png'), dpi=100)
-    print(f'\n{title} ({minutes:.1f} min):\n\n{table}', flush=True)
+    print(f'\n{title} ({minutes:.1f} min):\n\n{about}\n\n{table}',
+          flush=True)
     return rows
 
 
