@@ -14,6 +14,7 @@ code (https://github.com/xuguodong03/SSKD), written afresh:
   (KD, KD on the transformed views, the self-supervised term) from the
   recorders, the teacher's head loaded from stage 1 and frozen.
 """
+import os
 import os.path as osp
 from typing import Dict, List, Optional, Union
 
@@ -24,15 +25,20 @@ from mmrazor.models.utils import add_prefix
 
 from mmkd_plus.ops.sskd import split_views
 from mmkd_plus.registry import MODELS
-from mmkd_plus.utils import load_checkpoint_file
+from mmkd_plus.utils import load_checkpoint_file, other_checkpoints
 from .checked_single_teacher_distill import (CheckedSingleTeacherDistill,
                                              load_teacher_checkpoint,
                                              warn_random_teacher)
 
-__all__ = ['SSKDDistill', 'SSKDTeacherStage', 'load_sskd_stage1_checkpoint']
+__all__ = [
+    'SSKDDistill', 'SSKDTeacherStage', 'load_sskd_stage1_checkpoint',
+    'missing_stage1_message'
+]
 
 _HEAD_PREFIX = 'ss_head.'
 _TEACHER_PREFIX = 'architecture.'
+# mmkd_plus/: configs/ sits beside it in a checkout, in .mim/ when installed
+_PACKAGE = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _flatten_views(batch_inputs: torch.Tensor, owner: str) -> torch.Tensor:
@@ -44,6 +50,52 @@ def _flatten_views(batch_inputs: torch.Tensor, owner: str) -> torch.Tensor:
             "data_preprocessor type='mmpretrain.MultiViewDataPreprocessor' "
             '(the SSKD recipes do).')
     return batch_inputs.flatten(0, 1)
+
+
+def _stage1_config(name: str) -> Optional[str]:
+    """``configs/sskd/<name>.py`` if that config exists (from the working
+    directory, the repository or the installed package), else None."""
+    rel = osp.join('configs', 'sskd', f'{name}.py')
+    roots = (os.getcwd(), osp.dirname(_PACKAGE), osp.join(_PACKAGE, '.mim'))
+    return rel if any(osp.isfile(osp.join(r, rel)) for r in roots) else None
+
+
+def missing_stage1_message(path: str,
+                           key: str = 'model.teacher_ss_ckpt') -> str:
+    """The message for a stage-1 checkpoint that does not exist.
+
+    It names the stage-1 config the checkpoint's folder is named after
+    (MMEngine's default work dir, ``work_dirs/<config name>``) or says
+    that none is, and lists the readable checkpoints of that folder (a
+    stage 1 run shorter than the path expects leaves earlier epochs).
+    """
+    folder = osp.dirname(osp.abspath(path))
+    name = osp.basename(folder)
+    config = _stage1_config(name)
+    train = (f'python tools/train.py {config}' if config else
+             'python tools/train.py configs/sskd/sskd_stage1_<teacher>_'
+             '<data>.py')
+    if config:
+        which = f'Its stage 1 is {config} (the folder\'s name)'
+    else:
+        which = (f'No stage-1 config is named after its folder '
+                 f'(configs/sskd/{name}.py does not exist)')
+    others = other_checkpoints(path)
+    if others:
+        names = ', '.join(osp.basename(p) for p in others)
+        order = ' (newest first)' if len(others) > 1 else ''
+        one = 'it' if len(others) == 1 else 'one of them'
+        where = (f'that folder has {names}{order}: point {key} at {one} '
+                 f'(--cfg-options {key}={others[0]}) or train stage 1 to '
+                 f'its end ({train}).')
+    elif osp.isdir(folder):
+        where = (f'that folder holds no readable checkpoint: train stage 1 '
+                 f'({train}) or point {key} at its checkpoint.')
+    else:
+        where = (f'that folder does not exist: train stage 1 first '
+                 f'({train}) or point {key} at its checkpoint.')
+    return (f'{key}={path!r} (the stage-1 checkpoint with the teacher\'s '
+            f'self-supervised head) does not exist. {which}; {where}')
 
 
 def load_sskd_stage1_checkpoint(teacher: torch.nn.Module,
@@ -67,11 +119,7 @@ def load_sskd_stage1_checkpoint(teacher: torch.nn.Module,
         key (str): The config key to name in errors.
     """
     if '://' not in path and not osp.isfile(path):
-        raise FileNotFoundError(
-            f'{key}={path!r} (the stage-1 checkpoint with the teacher\'s '
-            'self-supervised head) does not exist. Train stage 1 first, e.g. '
-            '`python tools/train.py configs/sskd/sskd_stage1_<teacher>_'
-            f'<data>.py`, or point {key} at its checkpoint.')
+        raise FileNotFoundError(missing_stage1_message(path, key))
     checkpoint = load_checkpoint_file(
         path, key, f'Point {key} at the last checkpoint of the stage-1 '
         'run, or train stage 1 again.')

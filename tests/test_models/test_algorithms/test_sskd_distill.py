@@ -2,7 +2,9 @@
 """SSKD's two stages: a frozen teacher in stage 1, the stage-1 checkpoint
 checks and the multi-view step of stage 2, against hand computation."""
 import copy
+import os
 import os.path as osp
+import shutil
 
 import pytest
 import torch
@@ -13,6 +15,8 @@ from mmengine.optim import build_optim_wrapper
 from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS
 
+from mmkd_plus.models.algorithms.sskd_distill import \
+    load_sskd_stage1_checkpoint
 from mmkd_plus.ops.sskd import soft_kl, view_similarity
 
 SSKD = osp.join(REPO, 'configs', 'sskd')
@@ -100,6 +104,67 @@ def test_stage2_loads_and_freezes_the_teacher_head(stage1_ckpt):
         assert not any(p.requires_grad for p in head.parameters())
         assert all(p.requires_grad
                    for p in model.distiller.connectors['ss_s'].parameters())
+
+
+STAGE1_NAME = 'sskd_stage1_resnet20_1xb64_digits'
+
+
+def test_missing_stage1_checkpoint_of_a_shortened_stage1(
+        stage1_ckpt, tmp_path):
+    """Stage 1 ran fewer epochs than the path says: the message names the
+    stage-1 config and the readable checkpoints it left."""
+    folder = tmp_path / 'work_dirs' / STAGE1_NAME
+    folder.mkdir(parents=True)
+    shutil.copy(stage1_ckpt[0], folder / 'epoch_3.pth')
+    (folder / 'epoch_4.pth').write_bytes(b'cut short')  # not offered
+    missing = str(folder / 'epoch_10.pth')
+    with pytest.raises(FileNotFoundError) as err:
+        MODELS.build(
+            _model_cfg(STAGE2, teacher_ckpt=None, teacher_ss_ckpt=missing))
+    assert str(err.value) == (
+        f'model.teacher_ss_ckpt={missing!r} (the stage-1 checkpoint with '
+        "the teacher's self-supervised head) does not exist. Its stage 1 is "
+        f"configs/sskd/{STAGE1_NAME}.py (the folder's name); that folder "
+        'has epoch_3.pth: point model.teacher_ss_ckpt at it (--cfg-options '
+        f"model.teacher_ss_ckpt={folder / 'epoch_3.pth'}) or train stage 1 "
+        f'to its end (python tools/train.py configs/sskd/{STAGE1_NAME}.py).')
+
+
+def test_missing_stage1_checkpoint_in_a_folder_of_no_config(
+        stage1_ckpt, tmp_path):
+    folder = tmp_path / 'my_stage1'
+    folder.mkdir()
+    for epoch, mtime in ((1, 1e9), (2, 2e9)):
+        shutil.copy(stage1_ckpt[0], folder / f'epoch_{epoch}.pth')
+        os.utime(folder / f'epoch_{epoch}.pth', (mtime, mtime))
+    missing = str(folder / 'epoch_10.pth')
+    with pytest.raises(FileNotFoundError) as err:
+        load_sskd_stage1_checkpoint(None, None, missing)
+    train = ('python tools/train.py configs/sskd/sskd_stage1_<teacher>_'
+             '<data>.py')
+    assert str(err.value).endswith(
+        'does not exist. No stage-1 config is named after its folder '
+        '(configs/sskd/my_stage1.py does not exist); that folder has '
+        'epoch_2.pth, epoch_1.pth (newest first): point '
+        'model.teacher_ss_ckpt at one of them (--cfg-options '
+        f"model.teacher_ss_ckpt={folder / 'epoch_2.pth'}) or train stage 1 "
+        f'to its end ({train}).')
+    # no readable checkpoint there, or no such folder
+    for name in ('epoch_1.pth', 'epoch_2.pth'):
+        (folder / name).write_bytes(b'')
+    with pytest.raises(FileNotFoundError) as err:
+        load_sskd_stage1_checkpoint(None, None, missing)
+    assert str(err.value).endswith(
+        '; that folder holds no readable checkpoint: train stage 1 '
+        f'({train}) or point model.teacher_ss_ckpt at its checkpoint.')
+    with pytest.raises(FileNotFoundError) as err:
+        load_sskd_stage1_checkpoint(
+            None, None, str(tmp_path / STAGE1_NAME / 'epoch_10.pth'))
+    assert str(err.value).endswith(
+        f"Its stage 1 is configs/sskd/{STAGE1_NAME}.py (the folder's name); "
+        'that folder does not exist: train stage 1 first (python '
+        f'tools/train.py configs/sskd/{STAGE1_NAME}.py) or point '
+        'model.teacher_ss_ckpt at its checkpoint.')
 
 
 def test_stage2_rejects_a_missing_or_wrong_stage1_checkpoint(
