@@ -1,4 +1,7 @@
-_base_ = ['./_base_hkd.py', '../_base_/pairs/resnet18_resnet18_utkface.py',
-          '../_base_/settings/utkface_bs128_50e_balanced.py']
-model = dict(**_base_.pair, distiller=dict(  # T: Table 1
-    distill_losses=dict(loss_kd=dict(tau=5))))
+_base_ = ['./_base_hkd.py', '../_base_/settings/utkface_bs128_50e_balanced.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::mfd/scratch_resnet18_1xb128_utkface.py'),
+    teacher=dict(cfg_path='mmkd_plus::mfd/scratch_resnet18_1xb128_utkface.py'),
+    teacher_ckpt='work_dirs/scratch_resnet18_1xb128_utkface/epoch_50.pth',
+    distiller=dict(distill_losses=dict(loss_kd=dict(tau=5))))

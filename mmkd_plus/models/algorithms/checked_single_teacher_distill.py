@@ -17,6 +17,7 @@ from mmkd_plus.checks import (CorruptCheckpointError, call_explained,
                               check_checkpoint_file, check_finite_losses,
                               corrupt_checkpoint_message)
 from mmkd_plus.registry import MODELS
+from mmkd_plus.utils import network_config
 
 __all__ = ['CheckedSingleTeacherDistill', 'load_teacher_checkpoint']
 
@@ -177,7 +178,11 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
 
     Args:
         distiller (dict): Distiller config (e.g. ``ConfigurableDistiller``).
-        teacher (dict | BaseModel): Teacher model or its config.
+        teacher (dict | BaseModel): Teacher model or its config; like the
+            student (``architecture``), it may be given by the config that
+            trains it, ``dict(cfg_path='mmkd_plus::teachers/<net>.py')`` or
+            ``'mmpretrain::...'``, other keys merged on top
+            (:func:`~mmkd_plus.utils.network_config`).
         teacher_ckpt (str, optional): Teacher checkpoint. Defaults to None.
         check_finite (bool): Raise on a NaN/Inf loss. Defaults to True.
         **kwargs: Other arguments of ``SingleTeacherDistill``
@@ -188,9 +193,12 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
         >>> model = dict(
         ...     _scope_='mmrazor',
         ...     type='CheckedSingleTeacherDistill',
-        ...     architecture=student_cfg,
-        ...     teacher=teacher_cfg,
-        ...     teacher_ckpt='work_dirs/teacher/epoch_240.pth',
+        ...     architecture=dict(cfg_path='mmkd_plus::teachers/'
+        ...                       'resnet8x4_1xb64_cifar100.py'),
+        ...     teacher=dict(cfg_path='mmkd_plus::teachers/'
+        ...                  'resnet32x4_1xb64_cifar100.py'),
+        ...     teacher_ckpt='work_dirs/resnet32x4_1xb64_cifar100/'
+        ...     'epoch_240.pth',
         ...     distiller=dict(
         ...         type='ConfigurableDistiller',
         ...         student_recorders=dict(
@@ -255,9 +263,12 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
 
     @staticmethod
     def _build(model: Union[BaseModel, Dict], key: str) -> BaseModel:
-        """Build a network config; an unknown ``type`` names its key."""
+        """Build a network config (``cfg_path`` resolved, see
+        :func:`~mmkd_plus.utils.network_config`); an unknown ``type`` names
+        its key."""
         if not isinstance(model, dict):
             return model
+        model = network_config(model, key)
         return call_explained(MODELS.build, model, model, key_prefix=key)
 
     @staticmethod
