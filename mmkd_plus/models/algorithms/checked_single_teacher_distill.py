@@ -168,6 +168,9 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
       on the forward path) raises a ``RuntimeError`` naming the recorder;
     - a non-finite loss stops training with the iteration, the loss name
       and the learning-rate key;
+    - a loss with a ``config_key`` attribute (``SyncCRDLoss``,
+      ``WCoRDLoss``) learns its key in the distiller, which its errors
+      name;
     - a frozen teacher (``teacher_trainable=False``, the default) runs
       entirely in eval mode after ``model.train()``: dropout, stochastic
       depth and anything else that reads ``training``, not only its
@@ -243,6 +246,7 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
             architecture=architecture,
             **kwargs)
         self.check_finite = check_finite
+        self._name_losses()
         if teacher_ckpt:
             load_teacher_checkpoint(self.teacher, teacher_ckpt)
             # keep the loaded weights through Runner's init_weights
@@ -253,6 +257,14 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
                 'initialised, frozen teacher.',
                 logger='current',
                 level=logging.WARNING)
+
+    def _name_losses(self) -> None:
+        """Tell each loss that names its config key in errors (a
+        ``config_key`` attribute) which key it is."""
+        losses = getattr(self.distiller, 'distill_losses', None) or {}
+        for name, loss in losses.items():
+            if hasattr(loss, 'config_key'):
+                loss.config_key = f'model.distiller.distill_losses.{name}'
 
     def train(self, mode: bool = True) -> 'CheckedSingleTeacherDistill':
         """Set the training mode; a frozen teacher stays in eval mode."""
