@@ -10,4 +10,4 @@ optim_wrapper = dict(optimizer=dict(nesterov=True))
 train_dataloader = dict(dataset=dict(pipeline=[
     dict(_base_.train_pipeline[0], padding_mode='reflect'),
     *_base_.train_pipeline[1:]]))
-custom_hooks = [dict(_base_.vocabulary_hook, batch_size=128)]
+custom_hooks = [dict(_base_.custom_hooks[0], batch_size=128)]

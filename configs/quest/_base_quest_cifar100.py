@@ -6,4 +6,3 @@ optim_wrapper = dict(optimizer=dict(nesterov=True))
 train_dataloader = dict(dataset=dict(pipeline=[
     dict(_base_.train_pipeline[0], padding_mode='reflect'),
     *_base_.train_pipeline[1:]]))
-custom_hooks = [_base_.vocabulary_hook]

@@ -10,4 +10,8 @@ model = dict(
             quest=dict(type='ModuleOutputs', source='backbone.block4')),
         connectors=dict(quest_head=dict(in_channels=512)),
         distill_losses=dict(
-            loss_quest=dict(loss_weight=2.0, feat_channels=512, downscale=1))))
+            loss_quest=dict(
+                # the authors weigh the QuEST loss 2.0 for this pair alone
+                loss_weight=2.0,
+                feat_channels=512,
+                downscale=1))))
