@@ -9,9 +9,10 @@ model = dict(
     distiller=dict(
         # the batch's data samples (labels, groups): the inputs of the
         # student head's loss, (feats, data_samples)
-        student_recorders=dict(samples=dict(
-            type='MethodInputs',
-            source='mmpretrain.models.heads.ClsHead.loss')),
+        student_recorders=dict(
+            samples=dict(
+                type='MethodInputs',
+                source='mmpretrain.models.heads.ClsHead.loss')),
         connectors=dict(
             mmd_s=dict(type='MMDFeatureConnector'),
             mmd_t=dict(type='MMDFeatureConnector')),

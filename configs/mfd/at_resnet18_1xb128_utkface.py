@@ -9,4 +9,5 @@ model = dict(
             feat=dict(type='ModuleOutputs', source='backbone.layer4')),
         teacher_recorders=dict(
             feat=dict(type='ModuleOutputs', source='backbone.layer4')),
+        # lambda 30 (Table 1) / 2
         distill_losses=dict(loss_at=dict(loss_weight=15.0))))

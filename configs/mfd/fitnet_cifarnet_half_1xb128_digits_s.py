@@ -14,20 +14,13 @@ model = dict(
         cfg_path='mmkd_plus::mfd/scratch_cifarnet_half_1xb128_digits_s.py'),
     teacher_ckpt='work_dirs/scratch_cifarnet_half_1xb128_digits_s/epoch_20.pth',
     distiller=dict(
+        # the penultimate features (fc 128, after its ReLU)
         student_recorders=dict(
             feat=dict(type='ModuleOutputs', source='backbone.fc')),
         teacher_recorders=dict(
             feat=dict(type='ModuleOutputs', source='backbone.fc'))))
 train_cfg = dict(max_epochs=30, val_begin=11)  # 10 hint + 20 epochs
 custom_hooks = [
-    dict(
-        type='mmrazor.LinearLossWeightHook',
-        loss_name='loss_kd',
-        start=4.0,
-        end=1.0,
-        begin=10),
-    dict(
-        type='mmrazor.HintStageHook',
-        hint_epochs=10,
-        hint_losses=['loss_hint'])
+    dict(_base_.custom_hooks[0], begin=10),  # lambda_h 4 -> 1 after the hint
+    dict(_base_.custom_hooks[1], hint_epochs=10)
 ]

@@ -5,4 +5,4 @@ model = dict(
     teacher=dict(
         cfg_path='mmkd_plus::mfd/scratch_cifarnet_1xb128_cifar10s.py'),
     teacher_ckpt='work_dirs/scratch_cifarnet_1xb128_cifar10s/epoch_50.pth',
-    distiller=dict(distill_losses=dict(loss_kd=dict(tau=1))))
+    distiller=dict(distill_losses=dict(loss_kd=dict(tau=1))))  # T: Table 1

@@ -1,3 +1,5 @@
+# HKD on DigitsS, T = 3 (the recipe's; DigitsS settings are chosen on a
+# validation split).
 _base_ = ['./_base_hkd.py', '../_base_/settings/digits_s_bs128_20e.py']
 model = dict(
     architecture=dict(

@@ -5,4 +5,4 @@ model = dict(
     teacher=dict(
         cfg_path='mmkd_plus::mfd/scratch_shufflenetv2_1xb128_celeba.py'),
     teacher_ckpt='work_dirs/scratch_shufflenetv2_1xb128_celeba/epoch_50.pth',
-    distiller=dict(distill_losses=dict(loss_kd=dict(tau=5))))
+    distiller=dict(distill_losses=dict(loss_kd=dict(tau=5))))  # T: Table 1

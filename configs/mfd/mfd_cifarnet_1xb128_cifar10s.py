@@ -8,6 +8,7 @@ model = dict(
         cfg_path='mmkd_plus::mfd/scratch_cifarnet_1xb128_cifar10s.py'),
     teacher_ckpt='work_dirs/scratch_cifarnet_1xb128_cifar10s/epoch_50.pth',
     distiller=dict(
+        # lambda 3, the recipe's; the penultimate features (fc 256)
         student_recorders=dict(
             feat=dict(type='ModuleOutputs', source='backbone.fc')),
         teacher_recorders=dict(

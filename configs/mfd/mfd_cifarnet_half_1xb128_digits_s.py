@@ -1,3 +1,4 @@
+# MFD on DigitsS: lambda 3 (the recipe's) on the penultimate features.
 _base_ = [
     './_base_mfd.py', '../_base_/settings/digits_s_bs128_20e_balanced.py'
 ]

@@ -5,6 +5,7 @@ model = dict(
     teacher=dict(cfg_path='mmkd_plus::mfd/scratch_resnet18_1xb128_utkface.py'),
     teacher_ckpt='work_dirs/scratch_resnet18_1xb128_utkface/epoch_50.pth',
     distiller=dict(
+        # lambda 3 (Table 1), the recipe's
         student_recorders=dict(
             feat=dict(type='ModuleOutputs', source='backbone.layer4')),
         teacher_recorders=dict(

@@ -10,4 +10,4 @@ model = dict(
             feat=dict(type='ModuleOutputs', source='backbone.layers.3')),
         teacher_recorders=dict(
             feat=dict(type='ModuleOutputs', source='backbone.layers.3')),
-        distill_losses=dict(loss_mfd=dict(loss_weight=3.5))))
+        distill_losses=dict(loss_mfd=dict(loss_weight=3.5))))  # lambda 7

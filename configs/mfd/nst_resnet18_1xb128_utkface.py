@@ -9,4 +9,5 @@ model = dict(
             feat=dict(type='ModuleOutputs', source='backbone.layer4')),
         teacher_recorders=dict(
             feat=dict(type='ModuleOutputs', source='backbone.layer4')),
+        # lambda 3 (Table 1)
         distill_losses=dict(loss_nst=dict(loss_weight=3.0))))

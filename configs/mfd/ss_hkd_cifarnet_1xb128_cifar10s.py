@@ -1,9 +1,4 @@
-_base_ = [
-    './_base_hkd.py', '../_base_/settings/cifar10s_bs128_50e_balanced.py'
-]
-model = dict(
-    architecture=dict(
-        cfg_path='mmkd_plus::mfd/scratch_cifarnet_1xb128_cifar10s.py'),
-    teacher=dict(
-        cfg_path='mmkd_plus::mfd/scratch_cifarnet_1xb128_cifar10s.py'),
-    teacher_ckpt='work_dirs/scratch_cifarnet_1xb128_cifar10s/epoch_50.pth')
+# SS+HKD: HKD on (group, label) balanced batches.
+_base_ = ['./hkd_cifarnet_1xb128_cifar10s.py']
+train_dataloader = dict(batch_sampler=dict(type='GroupBalancedBatchSampler'))
+model = dict(distiller=dict(distill_losses=dict(loss_kd=dict(tau=3))))  # T

@@ -1,12 +1,4 @@
 # SS+HKD on DigitsS: HKD on (group, label) balanced batches, T = 3 (the
 # recipe's default).
-_base_ = [
-    './_base_hkd.py', '../_base_/settings/digits_s_bs128_20e_balanced.py'
-]
-model = dict(
-    architecture=dict(
-        cfg_path='mmkd_plus::mfd/scratch_cifarnet_half_1xb128_digits_s.py'),
-    teacher=dict(
-        cfg_path='mmkd_plus::mfd/scratch_cifarnet_half_1xb128_digits_s.py'),
-    teacher_ckpt='work_dirs/scratch_cifarnet_half_1xb128_digits_s/epoch_20.pth'
-)
+_base_ = ['./hkd_cifarnet_half_1xb128_digits_s.py']
+train_dataloader = dict(batch_sampler=dict(type='GroupBalancedBatchSampler'))

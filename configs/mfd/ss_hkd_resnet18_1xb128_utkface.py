@@ -1,7 +1,4 @@
-_base_ = ['./_base_hkd.py', '../_base_/settings/utkface_bs128_50e_balanced.py']
-model = dict(
-    architecture=dict(
-        cfg_path='mmkd_plus::mfd/scratch_resnet18_1xb128_utkface.py'),
-    teacher=dict(cfg_path='mmkd_plus::mfd/scratch_resnet18_1xb128_utkface.py'),
-    teacher_ckpt='work_dirs/scratch_resnet18_1xb128_utkface/epoch_50.pth',
-    distiller=dict(distill_losses=dict(loss_kd=dict(tau=5))))
+# SS+HKD: HKD on (group, label) balanced batches.
+_base_ = ['./hkd_resnet18_1xb128_utkface.py']
+train_dataloader = dict(batch_sampler=dict(type='GroupBalancedBatchSampler'))
+model = dict(distiller=dict(distill_losses=dict(loss_kd=dict(tau=5))))  # T

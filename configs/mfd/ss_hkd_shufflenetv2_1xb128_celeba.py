@@ -1,7 +1,4 @@
-_base_ = ['./_base_hkd.py', '../_base_/settings/celeba_bs128_50e_balanced.py']
-model = dict(
-    architecture=dict(
-        cfg_path='mmkd_plus::mfd/scratch_shufflenetv2_1xb128_celeba.py'),
-    teacher=dict(
-        cfg_path='mmkd_plus::mfd/scratch_shufflenetv2_1xb128_celeba.py'),
-    teacher_ckpt='work_dirs/scratch_shufflenetv2_1xb128_celeba/epoch_50.pth')
+# SS+HKD: HKD on (group, label) balanced batches.
+_base_ = ['./hkd_shufflenetv2_1xb128_celeba.py']
+train_dataloader = dict(batch_sampler=dict(type='GroupBalancedBatchSampler'))
+model = dict(distiller=dict(distill_losses=dict(loss_kd=dict(tau=3))))  # T
