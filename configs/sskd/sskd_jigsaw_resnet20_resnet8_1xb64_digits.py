@@ -1,5 +1,7 @@
 # SSKD with the jigsaw task (2x2 jigsaw copies, 24 permutation classes).
-_base_ = ['./_base_sskd.py', './_base_sskd_views_digits.py']
+_base_ = [
+    './_base_sskd_classifier_task.py', './_base_sskd_jigsaw_views_digits.py'
+]
 model = dict(
     architecture=dict(cfg_path='mmkd_plus::teachers/resnet8_1xb64_digits.py'),
     teacher=dict(cfg_path='mmkd_plus::teachers/resnet20_1xb64_digits.py'),
@@ -9,9 +11,4 @@ model = dict(
     distiller=dict(
         connectors=dict(
             ss_s=dict(in_channels=64, out_channels=24),
-            ss_t=dict(in_channels=64, out_channels=24)),
-        distill_losses=dict(
-            loss_ss=dict(
-                type='SSKDKLLoss', tau=4.0, views='all',
-                target='view_label'))))
-train_dataloader = dict(dataset=dict(pipeline=_base_.jigsaw_pipeline))
+            ss_t=dict(in_channels=64, out_channels=24))))

@@ -1,5 +1,5 @@
 # SSKD with the rotation task (rotations by 0/90/180/270 degrees, 4 classes).
-_base_ = ['./_base_sskd.py', './_base_sskd_views_digits.py']
+_base_ = ['./_base_sskd_classifier_task.py', './_base_sskd_views_digits.py']
 model = dict(
     architecture=dict(cfg_path='mmkd_plus::teachers/resnet8_1xb64_digits.py'),
     teacher=dict(cfg_path='mmkd_plus::teachers/resnet20_1xb64_digits.py'),
@@ -9,8 +9,4 @@ model = dict(
     distiller=dict(
         connectors=dict(
             ss_s=dict(in_channels=64, out_channels=4),
-            ss_t=dict(in_channels=64, out_channels=4)),
-        distill_losses=dict(
-            loss_ss=dict(
-                type='SSKDKLLoss', tau=4.0, views='all',
-                target='view_label'))))
+            ss_t=dict(in_channels=64, out_channels=4))))
