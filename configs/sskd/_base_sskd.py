@@ -14,7 +14,7 @@
 # contrastive (the similarity matrix of SSKDHead outputs between transformed
 # and normal views). Every view goes through both networks (SSKDDistill);
 # the teacher's head comes from stage 1 (model.teacher_ss_ckpt, set by the
-# leaf). The leaf sets the heads' widths from the pair's channels.feat.
+# leaf). The leaf sets the heads' widths, the networks' pooled features'.
 model = dict(
     _scope_='mmrazor',
     type='SSKDDistill',

@@ -1,7 +1,7 @@
 # AB recipe, initialisation stage (Heo et al., 2019; CRD benchmark): the
 # student's pre-activation stage outputs learn the teacher's activation
 # boundaries (margin 1, per-layer weights 2 ** (i - n + 1)) with no CE.
-# The leaf merges a pair's `preact` recorders.
+# The leaf states the pre-activation recorders p1-p3.
 _base_ = ['../../_base_/distill.py']
 model = dict(
     calculate_student_loss=False,

@@ -1,6 +1,6 @@
 # CC recipe (Peng et al., 2019; the CRD benchmark's variant): CE + 0.02 x CC
 # on 128-d linear embeddings of the pooled vectors (the leaf sets their
-# input widths from the pair's `channels.feat`).
+# input widths, the networks' pooled features').
 _base_ = ['../../_base_/distill.py']
 model = dict(
     distiller=dict(

@@ -2,7 +2,7 @@
 # embeddings (linear + L2-norm) of the pooled vectors, with SyncCRDLoss's
 # memory (momentum 0.5, tau 0.07, synchronised across ranks). The dataset
 # recipes set the memory size and the negatives; the leaf sets the embedding
-# input widths from the pair's `channels.feat`.
+# input widths, the networks' pooled features'.
 _base_ = ['../../_base_/distill.py']
 model = dict(
     distiller=dict(

@@ -1,6 +1,7 @@
 # FSP recipe, initialisation stage (Yim et al., 2017; CRD benchmark): the
 # student's FSP matrices of consecutive stages (stem, stage 1, 2, 3) learn
-# the teacher's, with no CE. The leaf merges a pair's `stem` and `stages`.
+# the teacher's, with no CE. The leaf states the recorders s0 (the stem)
+# to s3.
 _base_ = ['../../_base_/distill.py']
 model = dict(
     calculate_student_loss=False,

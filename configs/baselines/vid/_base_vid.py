@@ -1,5 +1,5 @@
 # VID recipe (Ahn et al., 2019; CRD benchmark): CE + 1 x VID per stage
-# output; the leaf merges a pair's `stages` and sets the channel counts.
+# output; the leaf states the stage recorders and the channel counts.
 _base_ = ['../../_base_/distill.py']
 model = dict(
     distiller=dict(
