@@ -20,7 +20,8 @@ model = dict(
         loss_forward_mappings=dict(
             loss_quest=dict(
                 s_logits=dict(
-                    from_student=True, recorder='quest',
+                    from_student=True,
+                    recorder='quest',
                     connector='quest_head'),
                 t_feature=dict(from_student=False, recorder='quest')))))
 # the vocabulary: k-means (20 iterations, L2, raw features) on the teacher's

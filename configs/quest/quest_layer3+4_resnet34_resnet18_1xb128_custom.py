@@ -43,12 +43,14 @@ model = dict(
             _delete_=True,
             loss_quest_layer3=dict(
                 s_logits=dict(
-                    from_student=True, recorder='quest3',
+                    from_student=True,
+                    recorder='quest3',
                     connector='quest_head3'),
                 t_feature=dict(from_student=False, recorder='quest3')),
             loss_quest_layer4=dict(
                 s_logits=dict(
-                    from_student=True, recorder='quest4',
+                    from_student=True,
+                    recorder='quest4',
                     connector='quest_head4'),
                 t_feature=dict(from_student=False, recorder='quest4')))))
 # One vocabulary per level, the teacher's on ImageNet (K = 4096 each, built

@@ -29,7 +29,10 @@ test_pipeline = [
 ]
 # the class folders under data_prefix, no split files
 __data = dict(
-    _delete_=True, _scope_='mmpretrain', type=dataset_type, data_root=data_root)
+    _delete_=True,
+    _scope_='mmpretrain',
+    type=dataset_type,
+    data_root=data_root)
 train_dataloader = dict(
     batch_size=128,
     dataset=dict(__data, data_prefix='train', pipeline=train_pipeline))

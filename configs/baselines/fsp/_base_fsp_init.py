@@ -11,7 +11,8 @@ model = dict(
             for i in (0, 1, 2)
         },
         loss_forward_mappings={
-            f'loss_fsp_{i}{i + 1}': dict(
+            f'loss_fsp_{i}{i + 1}':
+            dict(
                 s_feature_a=dict(from_student=True, recorder=f's{i}'),
                 s_feature_b=dict(from_student=True, recorder=f's{i + 1}'),
                 t_feature_a=dict(from_student=False, recorder=f's{i}'),

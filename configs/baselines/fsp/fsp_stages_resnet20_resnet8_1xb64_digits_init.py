@@ -6,6 +6,7 @@ model = dict(
     teacher=dict(cfg_path='mmkd_plus::teachers/resnet20_1xb64_digits.py'),
     teacher_ckpt='work_dirs/resnet20_1xb64_digits/epoch_30.pth',
     distiller=dict(
+        # the stem, then the stages
         student_recorders=dict(
             s0=dict(type='ModuleOutputs', source='backbone.relu'),
             s1=dict(type='ModuleOutputs', source='backbone.layer1'),

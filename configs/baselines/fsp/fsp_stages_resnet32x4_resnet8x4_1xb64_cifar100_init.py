@@ -7,6 +7,7 @@ model = dict(
     teacher=dict(cfg_path='mmkd_plus::teachers/resnet32x4_1xb64_cifar100.py'),
     teacher_ckpt='work_dirs/resnet32x4_1xb64_cifar100/epoch_240.pth',
     distiller=dict(
+        # the stem, then the stages
         student_recorders=dict(
             s0=dict(type='ModuleOutputs', source='backbone.relu'),
             s1=dict(type='ModuleOutputs', source='backbone.layer1'),

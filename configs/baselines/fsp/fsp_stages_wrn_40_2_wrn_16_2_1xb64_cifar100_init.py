@@ -7,6 +7,7 @@ model = dict(
     teacher=dict(cfg_path='mmkd_plus::teachers/wrn_40_2_1xb64_cifar100.py'),
     teacher_ckpt='work_dirs/wrn_40_2_1xb64_cifar100/epoch_240.pth',
     distiller=dict(
+        # the stem, then the stages
         student_recorders=dict(
             s0=dict(type='ModuleOutputs', source='backbone.conv1'),
             s1=dict(type='ModuleOutputs', source='backbone.block1'),
