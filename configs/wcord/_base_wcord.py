@@ -36,5 +36,4 @@ model = dict(
                 s_feats=dict(from_student=True, recorder='feat', data_idx=0),
                 t_feats=dict(from_student=False, recorder='feat', data_idx=0),
                 data_samples=dict(
-                    from_student=True, recorder='data_samples',
-                    data_idx=1)))))
+                    from_student=True, recorder='data_samples', data_idx=1)))))

@@ -11,7 +11,8 @@ model = dict(
             loss_ab_2=dict(type='ABLoss', margin=1.0, loss_weight=0.5),
             loss_ab_3=dict(type='ABLoss', margin=1.0, loss_weight=1.0)),
         loss_forward_mappings={
-            f'loss_ab_{i}': dict(
+            f'loss_ab_{i}':
+            dict(
                 s_feature=dict(from_student=True, recorder=f'p{i}'),
                 t_feature=dict(from_student=False, recorder=f'p{i}'))
             for i in (1, 2, 3)

@@ -13,8 +13,12 @@ model = dict(
         loss_forward_mappings=dict(
             loss_cc=dict(
                 s_feature=dict(
-                    from_student=True, recorder='feat', data_idx=0,
+                    from_student=True,
+                    recorder='feat',
+                    data_idx=0,
                     connector='cc_s'),
                 t_feature=dict(
-                    from_student=False, recorder='feat', data_idx=0,
+                    from_student=False,
+                    recorder='feat',
+                    data_idx=0,
                     connector='cc_t')))))

@@ -25,11 +25,14 @@ model = dict(
         loss_forward_mappings=dict(
             loss_crd=dict(
                 s_feats=dict(
-                    from_student=True, recorder='feat', data_idx=0,
+                    from_student=True,
+                    recorder='feat',
+                    data_idx=0,
                     connector='crd_s'),
                 t_feats=dict(
-                    from_student=False, recorder='feat', data_idx=0,
+                    from_student=False,
+                    recorder='feat',
+                    data_idx=0,
                     connector='crd_t'),
                 data_samples=dict(
-                    from_student=True, recorder='data_samples',
-                    data_idx=1)))))
+                    from_student=True, recorder='data_samples', data_idx=1)))))

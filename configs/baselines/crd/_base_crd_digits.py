@@ -1,6 +1,8 @@
 # CRD with its contrastive data on the digits: the bank has a row per
 # training image (1,438); the negatives are the data's.
-_base_ = ['./_base_crd.py', '../../_base_/settings/digits_bs64_30e_contrast.py']
+_base_ = [
+    './_base_crd.py', '../../_base_/settings/digits_bs64_30e_contrast.py'
+]
 model = dict(
     distiller=dict(
         distill_losses=dict(

@@ -20,5 +20,4 @@ model = dict(
             loss_ft_pretrain=dict(
                 s_feature=dict(from_student=False, recorder='last'),
                 t_feature=dict(
-                    from_student=False, recorder='last',
-                    connector='ft_t')))))
+                    from_student=False, recorder='last', connector='ft_t')))))

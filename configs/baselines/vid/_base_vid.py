@@ -12,9 +12,11 @@ model = dict(
             loss_vid_2=dict(type='VIDLoss', loss_weight=1.0),
             loss_vid_3=dict(type='VIDLoss', loss_weight=1.0)),
         loss_forward_mappings={
-            f'loss_vid_{i}': dict(
+            f'loss_vid_{i}':
+            dict(
                 s_feature=dict(
-                    from_student=True, recorder=f's{i}', connector=f'vid_s{i}'),
+                    from_student=True, recorder=f's{i}',
+                    connector=f'vid_s{i}'),
                 t_feature=dict(from_student=False, recorder=f's{i}'))
             for i in (1, 2, 3)
         }))
