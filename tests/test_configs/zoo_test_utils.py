@@ -77,7 +77,8 @@ def retarget_to_digits(cfg: Config,
     with the config's own train pipeline minus ``RandomFlip``; no workers),
     the classifier gets ``num_classes`` outputs (``model.head`` of a plain
     classifier; ``model.architecture.head`` and ``model.teacher.head`` of a
-    distillation model), training is iteration based for ``max_iters``
+    distillation model, merged on top of a network given by ``cfg_path``),
+    training is iteration based for ``max_iters``
     iterations, with no validation, checkpoints or visualizer backends, and
     ``work_dir`` is set.
 
@@ -106,13 +107,16 @@ def retarget_to_digits(cfg: Config,
     cfg.train_dataloader.batch_size = batch_size
     model = cfg.model
     if 'architecture' in model:
-        heads = [model.architecture.head]
+        nets = [model.architecture]
         if 'teacher' in model and isinstance(model.teacher, dict):
-            heads.append(model.teacher.head)
+            nets.append(model.teacher)
     else:
-        heads = [model.head]
-    for head in heads:
-        head.num_classes = num_classes
+        nets = [model]
+    for net in nets:
+        if 'head' in net:
+            net.head.num_classes = num_classes
+        else:  # a network by cfg_path: merged on top of its config's
+            net.head = dict(num_classes=num_classes)
     if cfg.get('data_preprocessor') is not None:
         cfg.data_preprocessor.num_classes = num_classes
     cfg.train_cfg = ConfigDict(
