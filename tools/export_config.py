@@ -3,18 +3,18 @@
 """Write a config as one self-contained file, to use outside this repository.
 
     python tools/export_config.py CONFIG OUT.py [--cfg-options k=v ...]
-        [--keep-variables]
 
-Our configs inherit relative ``_base_`` files (recipes, pair files,
-settings), so a leaf copied alone into another deployment's ``configs/``
-fails to load. The exported file is the merged config: no ``_base_``, every
+Our configs inherit relative ``_base_`` files (method recipes, settings),
+so a leaf copied alone into another deployment's ``configs/`` fails to
+load. The exported file is the merged config as it is: no ``_base_``, every
 key written out, ``custom_imports`` still loading ``mmkd_plus`` (which must
-be installed where it runs). ``work_dir`` is left out, so the tool that runs
-it chooses one. The config-language fragments that only fed other keys
-(``pair``, ``stages``, ``channels``, ... of the pair files and recipes) are
-left out too, unless ``--keep-variables``: editing them in the exported
-file would change nothing. Relative paths (``data_root``,
-``model.teacher_ckpt``) stay relative to the folder the run starts in.
+be installed where it runs, and resolves the networks' ``cfg_path``).
+``work_dir`` is left out, so the tool that runs it chooses one. Nothing
+else needs leaving out: a config's top-level keys are the Runner's and
+OpenMMLab's usual ``dataset_type``, ``data_root``, ``train_pipeline`` and
+``test_pipeline`` (the configs' building blocks are ``__`` locals, which
+MMEngine drops). Relative paths (``data_root``, ``model.teacher_ckpt``)
+stay relative to the folder the run starts in.
 
 Example::
 
@@ -37,30 +37,12 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 from mmkd_plus.checks import merge_cfg_options  # noqa: E402
 
-# top-level keys holding a dict (or list) that MMEngine's Runner, MMRazor or
-# mmpretrain read; other dict-valued keys are config-language fragments
-RUNNER_KEYS = {
-    'model', 'data_preprocessor', 'train_dataloader', 'val_dataloader',
-    'test_dataloader', 'train_cfg', 'val_cfg', 'test_cfg', 'optim_wrapper',
-    'param_scheduler', 'val_evaluator', 'test_evaluator', 'auto_scale_lr',
-    'default_hooks', 'custom_hooks', 'custom_imports', 'env_cfg',
-    'log_processor', 'visualizer', 'vis_backends', 'randomness',
-    'model_wrapper_cfg', 'strategy', 'compile', 'resume', 'load_from',
-    'launcher', 'train_pipeline', 'test_pipeline', 'val_pipeline',
-    'runner_type', 'cfg'
-}
 
-
-def export(config: str, out: str, cfg_options=None,
-           keep_variables: bool = False) -> Config:
+def export(config: str, out: str, cfg_options=None) -> Config:
     """Load ``config``, merge it, and write it to ``out``."""
     cfg = Config.fromfile(config)
     merge_cfg_options(cfg, cfg_options)
     cfg.pop('work_dir', None)
-    if not keep_variables:
-        for key in list(cfg.keys()):
-            if key not in RUNNER_KEYS and isinstance(cfg[key], (dict, list)):
-                cfg.pop(key)
     os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     text = cfg.pretty_text
     header = (f'# Exported by tools/export_config.py from {config}: the '
@@ -86,12 +68,10 @@ def main(argv=None) -> Config:
     parser.add_argument('out', help='the .py file to write')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings before export, key=value')
-    parser.add_argument('--keep-variables', action='store_true',
-                        help='keep the config-language fragments too')
     args = parser.parse_args(argv)
     if not args.out.endswith('.py'):
         parser.error(f'OUT must end in .py (got {args.out!r})')
-    cfg = export(args.config, args.out, args.cfg_options, args.keep_variables)
+    cfg = export(args.config, args.out, args.cfg_options)
     print(f'wrote {osp.abspath(args.out)} ({len(cfg.keys())} top-level keys)')
     return cfg
 

@@ -9,8 +9,8 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3,
-                    save_last=True),
+    checkpoint=dict(
+        type='CheckpointHook', interval=10, max_keep_ckpts=3, save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # stop (before anything is logged or saved) when a loss is NaN/Inf
     check_finite=dict(type='mmrazor.CheckFiniteLossHook'),

@@ -2,7 +2,7 @@
 # 2017, as the MFD code's kd_at): CE + (lambda/2) * AT on one map, the last
 # convolutional map of the network (CIFARNet: conv6, 128x8x8; ResNet-18:
 # layer4; ShuffleNetV2: conv5). loss_weight = lambda/2 = 0.5 here (lambda 1);
-# leaves set Table 1's lambda/2. The leaf merges a pair's map recorders
+# leaves set Table 1's lambda/2. The leaf states the map's recorders
 # (`feat`).
 _base_ = ['../_base_/distill.py']
 model = dict(

@@ -3,7 +3,7 @@
 # 1/2 * MSE between the teacher's and the student's penultimate features
 # (feature weight 1; same architecture, so no regressor), all at once.
 # FitNet and SS+FitNet add the hint stage: `_base_fitnet_two_stage.py`.
-# The leaf merges a pair's `penultimate` recorders (`feat`).
+# The leaf states the recorded features, `feat` on both sides.
 _base_ = ['./_base_hkd.py']
 model = dict(
     distiller=dict(

@@ -6,8 +6,14 @@
 # `train_cfg = dict(max_epochs=75, val_begin=26)` (a setting owns train_cfg).
 _base_ = ['./_base_fitnet.py']
 custom_hooks = [
-    dict(type='mmrazor.LinearLossWeightHook', loss_name='loss_kd', start=4.0,
-         end=1.0, begin=25),
-    dict(type='mmrazor.HintStageHook', hint_epochs=25,
-         hint_losses=['loss_hint'])
+    dict(
+        type='mmrazor.LinearLossWeightHook',
+        loss_name='loss_kd',
+        start=4.0,
+        end=1.0,
+        begin=25),
+    dict(
+        type='mmrazor.HintStageHook',
+        hint_epochs=25,
+        hint_losses=['loss_hint'])
 ]

@@ -16,6 +16,9 @@ model = dict(
                 preds_S=dict(from_student=True, recorder='fc'),
                 preds_T=dict(from_student=False, recorder='fc')))))
 custom_hooks = [
-    dict(type='mmrazor.LinearLossWeightHook', loss_name='loss_kd', start=4.0,
-         end=1.0)
+    dict(
+        type='mmrazor.LinearLossWeightHook',
+        loss_name='loss_kd',
+        start=4.0,
+        end=1.0)
 ]

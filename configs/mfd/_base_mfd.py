@@ -1,7 +1,7 @@
 # MFD recipe (Jung et al., CVPR 2021): CE + (lambda / 2) * sum over (class,
 # group) cells of MMD^2(teacher class features, student class-and-group
 # features), RBF kernel with the batch-mean bandwidth (sigma 1). The leaf
-# merges a pair's `penultimate` recorders (`feat`), binds a `_balanced`
+# states the recorded penultimate features (`feat`), binds a `_balanced`
 # setting (batches balanced over (group, label) cells, as the MFD code
 # trains MFD) and may set the weight (lambda / 2).
 _base_ = ['../_base_/distill.py']
@@ -9,9 +9,10 @@ model = dict(
     distiller=dict(
         # the batch's data samples (labels, groups): the inputs of the
         # student head's loss, (feats, data_samples)
-        student_recorders=dict(samples=dict(
-            type='MethodInputs',
-            source='mmpretrain.models.heads.ClsHead.loss')),
+        student_recorders=dict(
+            samples=dict(
+                type='MethodInputs',
+                source='mmpretrain.models.heads.ClsHead.loss')),
         connectors=dict(
             mmd_s=dict(type='MMDFeatureConnector'),
             mmd_t=dict(type='MMDFeatureConnector')),

@@ -1,4 +1,15 @@
-_base_ = ['./scratch_cifarnet_1xb128_cifar10s.py', './_base_ad.py']
-model = dict(head=dict(_base_.ad_head, reverse_scale=0.001))  # Table 1
-optim_wrapper = _base_.ad_optim
-param_scheduler = _base_.ad_param_scheduler
+# AD (adversarial debiasing, Zhang et al. 2018, as the MFD code's
+# adv_debiasing): the scratch CIFARNet with one group adversary per class on
+# the logits (hidden width 32) behind a gradient reversal of strength lambda,
+# trained with AD's own optimizers and plateaus.
+_base_ = [
+    '../_base_/models/cifarnet.py', '../_base_/datasets/cifar10s_bs128.py',
+    '../_base_/schedules/adam_plateau_50e_ad.py',
+    '../_base_/default_runtime.py'
+]
+model = dict(
+    head=dict(
+        type='AdversarialClsHead',
+        num_groups=2,
+        hidden=32,
+        reverse_scale=0.001))  # lambda: Table 1

@@ -1,4 +1,12 @@
-_base_ = ['./scratch_cifarnet_half_1xb128_digits_s.py', './_base_ad.py']
-model = dict(head=_base_.ad_head)
-optim_wrapper = _base_.ad_optim
-param_scheduler = _base_.ad_param_scheduler
+# AD on DigitsS, as ad_cifarnet_1xb128_cifar10s.py on the half-width CNN
+# (20 epochs): reversal strength 2.0, the MFD code's default.
+_base_ = [
+    '../_base_/models/cifarnet_half.py',
+    '../_base_/datasets/digits_s_bs128.py',
+    '../_base_/schedules/adam_plateau_50e_ad.py',
+    '../_base_/default_runtime.py'
+]
+model = dict(
+    head=dict(
+        type='AdversarialClsHead', num_groups=2, hidden=32, reverse_scale=2.0))
+train_cfg = dict(max_epochs=20)

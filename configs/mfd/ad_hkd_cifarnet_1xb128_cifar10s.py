@@ -1,7 +1,11 @@
-_base_ = ['./_base_hkd.py', '../_base_/pairs/cifarnet_cifarnet_cifar10s.py',
-          '../_base_/settings/cifar10s_bs128_50e.py', './_base_ad.py']
-model = dict(**_base_.pair, distiller=dict(  # T: Table 1
-    distill_losses=dict(loss_kd=dict(tau=1))))
-model['architecture']['head'].update(_base_.ad_head, reverse_scale=1e-4)
-optim_wrapper = _base_.ad_optim
-param_scheduler = _base_.ad_param_scheduler
+# AD+HKD: HKD with the AD student (ad_cifarnet_1xb128_cifar10s.py's network)
+# and AD's optimizers and plateaus.
+_base_ = ['./_base_hkd.py', '../_base_/settings/cifar10s_bs128_50e_ad.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::mfd/ad_cifarnet_1xb128_cifar10s.py',
+        head=dict(reverse_scale=1e-4)),  # lambda: Table 1
+    teacher=dict(
+        cfg_path='mmkd_plus::mfd/scratch_cifarnet_1xb128_cifar10s.py'),
+    teacher_ckpt='work_dirs/scratch_cifarnet_1xb128_cifar10s/epoch_50.pth',
+    distiller=dict(distill_losses=dict(loss_kd=dict(tau=1))))  # T: Table 1

@@ -1,9 +1,11 @@
-# AD+HKD on DigitsS: HKD (T = 3) with the AD head (reversal strength 2.0, the
-# code's default, as the DigitsS AD leaf), AD's own optimizer and plateaus.
-_base_ = ['./_base_hkd.py',
-          '../_base_/pairs/cifarnet_half_cifarnet_half_digits_s.py',
-          '../_base_/settings/digits_s_bs128_20e.py', './_base_ad.py']
-model = dict(**_base_.pair)
-model['architecture']['head'].update(_base_.ad_head)
-optim_wrapper = _base_.ad_optim
-param_scheduler = _base_.ad_param_scheduler
+# AD+HKD on DigitsS: HKD (T = 3) with the AD student
+# (ad_cifarnet_half_1xb128_digits_s.py's network: reversal strength 2.0, the
+# code's default), AD's own optimizers and plateaus.
+_base_ = ['./_base_hkd.py', '../_base_/settings/digits_s_bs128_20e_ad.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::mfd/ad_cifarnet_half_1xb128_digits_s.py'),
+    teacher=dict(
+        cfg_path='mmkd_plus::mfd/scratch_cifarnet_half_1xb128_digits_s.py'),
+    teacher_ckpt='work_dirs/scratch_cifarnet_half_1xb128_digits_s/epoch_20.pth'
+)

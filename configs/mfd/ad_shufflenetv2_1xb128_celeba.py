@@ -1,4 +1,11 @@
-_base_ = ['./scratch_shufflenetv2_1xb128_celeba.py', './_base_ad.py']
-model = dict(head=dict(_base_.ad_head, reverse_scale=10.0))  # Table 1
-optim_wrapper = _base_.ad_optim
-param_scheduler = _base_.ad_param_scheduler
+# AD on CelebA, as ad_cifarnet_1xb128_cifar10s.py on ShuffleNetV2.
+_base_ = [
+    '../_base_/models/shufflenetv2_celeba.py',
+    '../_base_/datasets/celeba_bs128.py',
+    '../_base_/schedules/adam_plateau_50e_ad.py',
+    '../_base_/default_runtime.py'
+]
+model = dict(
+    head=dict(
+        type='AdversarialClsHead', num_groups=2, hidden=32,
+        reverse_scale=10.0))  # lambda: Table 1

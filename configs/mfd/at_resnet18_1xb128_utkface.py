@@ -1,4 +1,13 @@
-_base_ = ['./_base_at.py', '../_base_/pairs/resnet18_resnet18_utkface.py',
-          '../_base_/settings/utkface_bs128_50e.py']
-model = dict(**_base_.pair, distiller=dict(  # lambda 30 (Table 1) / 2
-    _base_.penultimate, distill_losses=dict(loss_at=dict(loss_weight=15.0))))
+_base_ = ['./_base_at.py', '../_base_/settings/utkface_bs128_50e.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::mfd/scratch_resnet18_1xb128_utkface.py'),
+    teacher=dict(cfg_path='mmkd_plus::mfd/scratch_resnet18_1xb128_utkface.py'),
+    teacher_ckpt='work_dirs/scratch_resnet18_1xb128_utkface/epoch_50.pth',
+    distiller=dict(
+        student_recorders=dict(
+            feat=dict(type='ModuleOutputs', source='backbone.layer4')),
+        teacher_recorders=dict(
+            feat=dict(type='ModuleOutputs', source='backbone.layer4')),
+        # lambda 30 (Table 1) / 2
+        distill_losses=dict(loss_at=dict(loss_weight=15.0))))

@@ -1,4 +1,8 @@
-_base_ = ['./_base_hkd.py', '../_base_/pairs/cifarnet_cifarnet_cifar10s.py',
-          '../_base_/settings/cifar10s_bs128_50e.py']
-model = dict(**_base_.pair, distiller=dict(  # T: Table 1
-    distill_losses=dict(loss_kd=dict(tau=1))))
+_base_ = ['./_base_hkd.py', '../_base_/settings/cifar10s_bs128_50e.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::mfd/scratch_cifarnet_1xb128_cifar10s.py'),
+    teacher=dict(
+        cfg_path='mmkd_plus::mfd/scratch_cifarnet_1xb128_cifar10s.py'),
+    teacher_ckpt='work_dirs/scratch_cifarnet_1xb128_cifar10s/epoch_50.pth',
+    distiller=dict(distill_losses=dict(loss_kd=dict(tau=1))))  # T: Table 1

@@ -1,6 +1,8 @@
-_base_ = [
-    './_base_hkd.py', '../_base_/pairs/shufflenetv2_shufflenetv2_celeba.py',
-    '../_base_/settings/celeba_bs128_50e.py'
-]
-model = dict(**_base_.pair, distiller=dict(  # T: Table 1
-    distill_losses=dict(loss_kd=dict(tau=5))))
+_base_ = ['./_base_hkd.py', '../_base_/settings/celeba_bs128_50e.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::mfd/scratch_shufflenetv2_1xb128_celeba.py'),
+    teacher=dict(
+        cfg_path='mmkd_plus::mfd/scratch_shufflenetv2_1xb128_celeba.py'),
+    teacher_ckpt='work_dirs/scratch_shufflenetv2_1xb128_celeba/epoch_50.pth',
+    distiller=dict(distill_losses=dict(loss_kd=dict(tau=5))))  # T: Table 1

@@ -1,5 +1,15 @@
+# MFD on DigitsS: lambda 3 (the recipe's) on the penultimate features.
 _base_ = [
-    './_base_mfd.py', '../_base_/pairs/cifarnet_half_cifarnet_half_digits_s.py',
-    '../_base_/settings/digits_s_bs128_20e_balanced.py'
+    './_base_mfd.py', '../_base_/settings/digits_s_bs128_20e_balanced.py'
 ]
-model = dict(**_base_.pair, distiller=_base_.penultimate)
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::mfd/scratch_cifarnet_half_1xb128_digits_s.py'),
+    teacher=dict(
+        cfg_path='mmkd_plus::mfd/scratch_cifarnet_half_1xb128_digits_s.py'),
+    teacher_ckpt='work_dirs/scratch_cifarnet_half_1xb128_digits_s/epoch_20.pth',
+    distiller=dict(
+        student_recorders=dict(
+            feat=dict(type='ModuleOutputs', source='backbone.fc')),
+        teacher_recorders=dict(
+            feat=dict(type='ModuleOutputs', source='backbone.fc'))))

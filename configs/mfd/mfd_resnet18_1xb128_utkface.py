@@ -1,5 +1,12 @@
-_base_ = [
-    './_base_mfd.py', '../_base_/pairs/resnet18_resnet18_utkface.py',
-    '../_base_/settings/utkface_bs128_50e_balanced.py'
-]
-model = dict(**_base_.pair, distiller=_base_.penultimate)  # lambda 3
+_base_ = ['./_base_mfd.py', '../_base_/settings/utkface_bs128_50e_balanced.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::mfd/scratch_resnet18_1xb128_utkface.py'),
+    teacher=dict(cfg_path='mmkd_plus::mfd/scratch_resnet18_1xb128_utkface.py'),
+    teacher_ckpt='work_dirs/scratch_resnet18_1xb128_utkface/epoch_50.pth',
+    distiller=dict(
+        # lambda 3 (Table 1), the recipe's
+        student_recorders=dict(
+            feat=dict(type='ModuleOutputs', source='backbone.layer4')),
+        teacher_recorders=dict(
+            feat=dict(type='ModuleOutputs', source='backbone.layer4'))))

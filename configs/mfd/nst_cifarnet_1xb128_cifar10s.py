@@ -1,3 +1,13 @@
-_base_ = ['./_base_nst.py', '../_base_/pairs/cifarnet_cifarnet_cifar10s.py',
-          '../_base_/settings/cifar10s_bs128_50e.py']
-model = dict(**_base_.pair, distiller=_base_.conv6)  # lambda 30 (Table 1)
+_base_ = ['./_base_nst.py', '../_base_/settings/cifar10s_bs128_50e.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::mfd/scratch_cifarnet_1xb128_cifar10s.py'),
+    teacher=dict(
+        cfg_path='mmkd_plus::mfd/scratch_cifarnet_1xb128_cifar10s.py'),
+    teacher_ckpt='work_dirs/scratch_cifarnet_1xb128_cifar10s/epoch_50.pth',
+    distiller=dict(
+        # lambda 30 (Table 1), the recipe's; the conv6 map (128x8x8)
+        student_recorders=dict(
+            feat=dict(type='ModuleOutputs', source='backbone.features.15')),
+        teacher_recorders=dict(
+            feat=dict(type='ModuleOutputs', source='backbone.features.15'))))

@@ -1,4 +1,5 @@
 # SS+FitNet: the two-stage FitNet on (group, label) balanced batches.
 _base_ = ['./fitnet_shufflenetv2_1xb128_celeba.py']
 train_dataloader = dict(batch_sampler=dict(type='GroupBalancedBatchSampler'))
-model = dict(distiller=dict(distill_losses=dict(loss_kd=dict(tau=3))))  # T
+# T: Table 1
+model = dict(distiller=dict(distill_losses=dict(loss_kd=dict(tau=3))))

@@ -1,4 +1,5 @@
-_base_ = ['./_base_hkd.py', '../_base_/pairs/resnet18_resnet18_utkface.py',
-          '../_base_/settings/utkface_bs128_50e_balanced.py']
-model = dict(**_base_.pair, distiller=dict(  # T: Table 1
-    distill_losses=dict(loss_kd=dict(tau=5))))
+# SS+HKD: HKD on (group, label) balanced batches.
+_base_ = ['./hkd_resnet18_1xb128_utkface.py']
+train_dataloader = dict(batch_sampler=dict(type='GroupBalancedBatchSampler'))
+# T: Table 1
+model = dict(distiller=dict(distill_losses=dict(loss_kd=dict(tau=5))))

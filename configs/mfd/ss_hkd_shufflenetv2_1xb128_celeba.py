@@ -1,5 +1,5 @@
-_base_ = ['./_base_hkd.py',
-          '../_base_/pairs/shufflenetv2_shufflenetv2_celeba.py',
-          '../_base_/settings/celeba_bs128_50e_balanced.py']
-model = dict(**_base_.pair, distiller=dict(  # T: Table 1
-    distill_losses=dict(loss_kd=dict(tau=3))))
+# SS+HKD: HKD on (group, label) balanced batches.
+_base_ = ['./hkd_shufflenetv2_1xb128_celeba.py']
+train_dataloader = dict(batch_sampler=dict(type='GroupBalancedBatchSampler'))
+# T: Table 1
+model = dict(distiller=dict(distill_losses=dict(loss_kd=dict(tau=3))))

@@ -7,7 +7,9 @@ model = dict(
 optim_wrapper = dict(optimizer=dict(nesterov=True))
 # the crop pads by reflection, as the authors' CIFAR-100 recipe
 # (valeoai/QuEST, cifar_dataset.py; they released no CIFAR-10 code)
-train_dataloader = dict(dataset=dict(pipeline=[
+train_pipeline = [
     dict(_base_.train_pipeline[0], padding_mode='reflect'),
-    *_base_.train_pipeline[1:]]))
-custom_hooks = [dict(_base_.vocabulary_hook, batch_size=128)]
+    *_base_.train_pipeline[1:]
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+custom_hooks = [dict(_base_.custom_hooks[0], batch_size=128)]

@@ -3,7 +3,8 @@
 _base_ = ['./_base_quest.py', '../_base_/settings/cifar100_bs64_240e.py']
 optim_wrapper = dict(optimizer=dict(nesterov=True))
 # the authors' crop pads by reflection (valeoai/QuEST, cifar_dataset.py)
-train_dataloader = dict(dataset=dict(pipeline=[
+train_pipeline = [
     dict(_base_.train_pipeline[0], padding_mode='reflect'),
-    *_base_.train_pipeline[1:]]))
-custom_hooks = [_base_.vocabulary_hook]
+    *_base_.train_pipeline[1:]
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -5,4 +5,4 @@ model = dict(
     distiller=dict(
         connectors=dict(quest_head=dict(num_words=128)),
         distill_losses=dict(loss_quest=dict(num_words=128))))
-custom_hooks = [dict(_base_.vocabulary_hook, max_points_per_centroid=256)]
+custom_hooks = [dict(_base_.custom_hooks[0], max_points_per_centroid=256)]

@@ -4,7 +4,5 @@ _base_ = ['./_base_quest.py', '../_base_/settings/imagenet_bs32_100e.py']
 optim_wrapper = dict(optimizer=dict(nesterov=True))
 custom_hooks = [
     dict(
-        _base_.vocabulary_hook,
-        num_images=200000,
-        max_points_per_centroid=256)
+        _base_.custom_hooks[0], num_images=200000, max_points_per_centroid=256)
 ]

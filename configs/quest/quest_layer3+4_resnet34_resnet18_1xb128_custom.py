@@ -1,91 +1,29 @@
-# QuEST transfer learning (MIT-67 pattern): an ImageNet ResNet34 teacher, a
-# ResNet18 student from scratch, layer3 + layer4 (see README.md).
-_base_ = ['../_base_/default_runtime.py']
-
-num_classes = 67  # MIT-67
-num_words = 4096  # K per vocabulary (supplement C.2)
-beta = 10.0  # the L_QuEST weight (supplement C.2: 10 for ResNet18)
-
-# ---------------------------------------------------------------- data
-dataset_type = 'CustomDataset'
-data_root = 'data/mit67'
-data_preprocessor = dict(
-    type='mmpretrain.ClsDataPreprocessor',
-    num_classes=num_classes,
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True)
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='RandomResizedCrop', scale=224),
-    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
-    dict(type='PackInputs'),
-]
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=256, edge='short'),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackInputs'),
-]
-train_dataloader = dict(
-    batch_size=128,
-    num_workers=4,
-    dataset=dict(
-        _scope_='mmpretrain',
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix='train',
-        pipeline=train_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=True),
-    persistent_workers=True,
-)
-val_dataloader = dict(
-    batch_size=128,
-    num_workers=4,
-    dataset=dict(
-        _scope_='mmpretrain',
-        type=dataset_type,
-        data_root=data_root,
-        data_prefix='test',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    persistent_workers=True,
-)
-val_evaluator = dict(_scope_='mmpretrain', type='Accuracy', topk=(1, 5))
-test_dataloader = val_dataloader
-test_evaluator = val_evaluator
-
-# --------------------------------------------------------------- model
+# QuEST transfer learning (MIT-67 pattern; see README.md): an ImageNet
+# ResNet34 teacher, a ResNet18 student from scratch, QuEST at two levels,
+# layer3 and layer4, each with its own vocabulary, head and loss in place of
+# the recipe's one level. For your own data, point data_root (and the
+# classes: data_preprocessor.num_classes, model.architecture.head.
+# num_classes) at it.
+_base_ = ['./_base_quest.py', '../_base_/settings/custom_bs128_200e.py']
+# the recipe's head and loss as the authors' transfer configs set them: a
+# fixed scale of 10 with a bias; beta = 10, the L_QuEST weight for ResNet18
+# (supplement C.2), K = 4096 per vocabulary
+__head = dict(
+    _base_.model.distiller.connectors.quest_head,
+    scale_init=10.0,
+    learn_scale=False,
+    bias=True)
+__loss = dict(
+    _base_.model.distiller.distill_losses.loss_quest,
+    downscale=1,
+    loss_weight=10.0)
 model = dict(
-    _scope_='mmrazor',
-    type='CheckedSingleTeacherDistill',
     architecture=dict(
-        _scope_='mmpretrain',
-        type='ImageClassifier',
-        backbone=dict(type='ResNet', depth=18, num_stages=4,
-                      out_indices=(3, ), style='pytorch'),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=num_classes,
-            in_channels=512,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
-    teacher=dict(
-        _scope_='mmpretrain',
-        type='ImageClassifier',
-        backbone=dict(type='ResNet', depth=34, num_stages=4,
-                      out_indices=(3, ), style='pytorch'),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=1000,
-            in_channels=512,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
+        cfg_path='mmkd_plus::_base_/models/resnet18_in1k.py',
+        head=dict(num_classes=67)),
+    teacher=dict(cfg_path='mmkd_plus::_base_/models/resnet34_in1k.py'),
     teacher_ckpt='checkpoints/resnet34_8xb32_in1k.pth',
     distiller=dict(
-        type='ConfigurableDistiller',
         student_recorders=dict(
             quest3=dict(type='ModuleOutputs', source='backbone.layer3'),
             quest4=dict(type='ModuleOutputs', source='backbone.layer4')),
@@ -93,71 +31,37 @@ model = dict(
             quest3=dict(type='ModuleOutputs', source='backbone.layer3'),
             quest4=dict(type='ModuleOutputs', source='backbone.layer4')),
         connectors=dict(
-            quest_head3=dict(type='QuESTConnector',
-                             in_channels=256,
-                             num_words=num_words,
-                             scale_init=10.0,
-                             learn_scale=False,
-                             bias=True),
-            quest_head4=dict(type='QuESTConnector',
-                             in_channels=512,
-                             num_words=num_words,
-                             scale_init=10.0,
-                             learn_scale=False,
-                             bias=True)),
+            _delete_=True,
+            quest_head3=dict(__head, in_channels=256),
+            quest_head4=dict(__head, in_channels=512)),
         distill_losses=dict(
-            loss_quest_layer3=dict(type='QuESTLoss',
-                                   num_words=num_words,
-                                   feat_channels=256,
-                                   tau=0.002,  # the code's beta = 500
-                                   downscale=1,
-                                   loss_weight=beta),
-            loss_quest_layer4=dict(type='QuESTLoss',
-                                   num_words=num_words,
-                                   feat_channels=512,
-                                   tau=0.2,  # the code's beta = 5
-                                   downscale=1,
-                                   loss_weight=beta)),
+            _delete_=True,
+            # tau: the code's beta = 500 at layer3, 5 at layer4
+            loss_quest_layer3=dict(__loss, feat_channels=256, tau=0.002),
+            loss_quest_layer4=dict(__loss, feat_channels=512, tau=0.2)),
         loss_forward_mappings=dict(
+            _delete_=True,
             loss_quest_layer3=dict(
-                s_logits=dict(from_student=True,
-                              recorder='quest3',
-                              connector='quest_head3'),
+                s_logits=dict(
+                    from_student=True,
+                    recorder='quest3',
+                    connector='quest_head3'),
                 t_feature=dict(from_student=False, recorder='quest3')),
             loss_quest_layer4=dict(
-                s_logits=dict(from_student=True,
-                              recorder='quest4',
-                              connector='quest_head4'),
+                s_logits=dict(
+                    from_student=True,
+                    recorder='quest4',
+                    connector='quest_head4'),
                 t_feature=dict(from_student=False, recorder='quest4')))))
-find_unused_parameters = True
-
-# ------------------------------------------------------------ schedule
-# the authors' transfer optimizer: SGD momentum 0.9 without Nesterov
-optim_wrapper = dict(optimizer=dict(
-    type='SGD', lr=0.05, momentum=0.9, weight_decay=5e-4, nesterov=False))
-param_scheduler = dict(
-    type='MultiStepLR', by_epoch=True, milestones=[150], gamma=0.1)
-train_cfg = dict(by_epoch=True, max_epochs=200, val_interval=10)
-# evaluate the student and the teacher (the teacher's number is meaningless
-# here: its head predicts the 1000 ImageNet classes)
-val_cfg = dict(type='mmrazor.SingleTeacherDistillValLoop')
-test_cfg = dict()
-auto_scale_lr = dict(base_batch_size=128)
-
-# one vocabulary per level, each over all the training images (test
-# pipeline), every vector clustered (max_points_per_centroid=1e7)
-# The two vocabularies are the teacher's on ImageNet (K = 4096 each, built
-# on a 200k-image subset), as the authors' transfer configs load them:
-# from vocab_file by default. Where the files do not exist yet, set
-# vocab_file=None (e.g. --cfg-options custom_hooks.0.vocab_file=None
-# custom_hooks.1.vocab_file=None): the hooks then build them from
-# `imagenet_vocab_loader` and save them to save_vocab_file. To build them on
-# the target dataset instead, also set the hooks' dataloader=None.
-vocab_files = {
-    layer: f'checkpoints/quest_vocab_resnet34_in1k_{layer}_k4096.pth'
-    for layer in ('layer3', 'layer4')
-}
-imagenet_vocab_loader = dict(
+# One vocabulary per level, the teacher's on ImageNet (K = 4096 each, built
+# on a 200k-image subset, every vector of the test pipeline), loaded from
+# vocab_file as the authors' transfer configs do. Where the files do not
+# exist yet, set vocab_file=None (e.g. --cfg-options
+# custom_hooks.0.vocab_file=None custom_hooks.1.vocab_file=None): the hooks
+# then build them from the ImageNet loader below and save them to
+# save_vocab_file. To build them on the target data instead, also set the
+# hooks' dataloader=None.
+__imagenet = dict(
     batch_size=64,
     num_workers=4,
     dataset=dict(
@@ -174,17 +78,12 @@ imagenet_vocab_loader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False))
 custom_hooks = [
     dict(
-        _scope_='mmrazor',
-        type='QuESTVocabularyHook',
+        _base_.custom_hooks[0],
         loss_name=f'loss_quest_{layer}',
         num_images=200000,
-        batch_size=64,
-        niter=20,
-        seed=0,
         max_points_per_centroid=256,
-        backend='auto',
-        vocab_file=vocab_files[layer],
-        save_vocab_file=vocab_files[layer],
-        dataloader=imagenet_vocab_loader)
-    for layer in ('layer3', 'layer4')
+        vocab_file=f'checkpoints/quest_vocab_resnet34_in1k_{layer}_k4096.pth',
+        save_vocab_file='checkpoints/quest_vocab_resnet34_in1k_'
+        f'{layer}_k4096.pth',
+        dataloader=__imagenet) for layer in ('layer3', 'layer4')
 ]

@@ -1,2 +1,13 @@
-_base_ = ['./_base_quest_cifar100.py', '../_base_/pairs/resnet110_resnet20_cifar100.py']
-model = dict(**_base_.pair, distiller=_base_.quest)
+_base_ = ['./_base_quest_cifar100.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::teachers/resnet20_1xb64_cifar100.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/resnet110_1xb64_cifar100.py'),
+    teacher_ckpt='work_dirs/resnet110_1xb64_cifar100/epoch_240.pth',
+    distiller=dict(
+        student_recorders=dict(
+            quest=dict(type='ModuleOutputs', source='backbone.layer3')),
+        teacher_recorders=dict(
+            quest=dict(type='ModuleOutputs', source='backbone.layer3')),
+        connectors=dict(quest_head=dict(in_channels=64)),
+        distill_losses=dict(loss_quest=dict(feat_channels=64, downscale=1))))

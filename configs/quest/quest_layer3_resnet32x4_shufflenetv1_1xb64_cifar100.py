@@ -1,4 +1,15 @@
-_base_ = ['./_base_quest_cifar100.py', '../_base_/pairs/resnet32x4_shufflenetv1_cifar100.py']
-model = dict(**_base_.pair, distiller=_base_.quest)
+_base_ = ['./_base_quest_cifar100.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::teachers/shufflenetv1_1xb64_cifar100.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/resnet32x4_1xb64_cifar100.py'),
+    teacher_ckpt='work_dirs/resnet32x4_1xb64_cifar100/epoch_240.pth',
+    distiller=dict(
+        student_recorders=dict(
+            quest=dict(type='ModuleOutputs', source='backbone.layer3')),
+        teacher_recorders=dict(
+            quest=dict(type='ModuleOutputs', source='backbone.layer3')),
+        connectors=dict(quest_head=dict(in_channels=960)),
+        distill_losses=dict(loss_quest=dict(feat_channels=256, downscale=2))))
 # MobileNetV2 and ShuffleNet students train at a 5x lower LR
 optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -1,4 +1,15 @@
-_base_ = ['./_base_quest_cifar100.py', '../_base_/pairs/resnet50_mobilenetv2_cifar100.py']
-model = dict(**_base_.pair, distiller=_base_.quest)
+_base_ = ['./_base_quest_cifar100.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::teachers/mobilenetv2_1xb64_cifar100.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/resnet50_1xb64_cifar100.py'),
+    teacher_ckpt='work_dirs/resnet50_1xb64_cifar100/epoch_240.pth',
+    distiller=dict(
+        student_recorders=dict(
+            quest=dict(type='ModuleOutputs', source='backbone.conv2')),
+        teacher_recorders=dict(
+            quest=dict(type='ModuleOutputs', source='backbone.layer4')),
+        connectors=dict(quest_head=dict(in_channels=1280)),
+        distill_losses=dict(loss_quest=dict(feat_channels=2048, downscale=2))))
 # MobileNetV2 and ShuffleNet students train at a 5x lower LR
 optim_wrapper = dict(optimizer=dict(lr=0.01))

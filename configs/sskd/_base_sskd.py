@@ -14,7 +14,7 @@
 # contrastive (the similarity matrix of SSKDHead outputs between transformed
 # and normal views). Every view goes through both networks (SSKDDistill);
 # the teacher's head comes from stage 1 (model.teacher_ss_ckpt, set by the
-# leaf). The leaf sets the heads' widths from the pair's channels.feat.
+# leaf). The leaf sets the heads' widths, the networks' pooled features'.
 model = dict(
     _scope_='mmrazor',
     type='SSKDDistill',
@@ -27,43 +27,49 @@ model = dict(
             feat=dict(type='ModuleOutputs', source='neck'),
             data_samples=dict(
                 type='MethodInputs',
-                source='mmpretrain.models.classifiers.ImageClassifier.forward')),
+                source='mmpretrain.models.classifiers.ImageClassifier.forward')
+        ),
         teacher_recorders=dict(
             fc=dict(type='ModuleOutputs', source='head.fc'),
             feat=dict(type='ModuleOutputs', source='neck')),
         connectors=dict(
             ss_s=dict(type='SSKDHead'), ss_t=dict(type='SSKDHead')),
         distill_losses=dict(
-            loss_kd=dict(type='SSKDKLLoss', tau=4.0, views='normal',
-                         loss_weight=0.9),
-            loss_tf=dict(type='SSKDKLLoss', tau=4.0, views='transformed',
-                         select_ratio=1.0, target='label', loss_weight=2.7),
-            loss_ss=dict(type='SSKDContrastiveLoss', tau=0.5,
-                         select_ratio=0.75, loss_weight=10.0)),
+            loss_kd=dict(
+                type='SSKDKLLoss', tau=4.0, views='normal', loss_weight=0.9),
+            loss_tf=dict(
+                type='SSKDKLLoss',
+                tau=4.0,
+                views='transformed',
+                select_ratio=1.0,
+                target='label',
+                loss_weight=2.7),
+            loss_ss=dict(
+                type='SSKDContrastiveLoss',
+                tau=0.5,
+                select_ratio=0.75,
+                loss_weight=10.0)),
         loss_forward_mappings=dict(
             loss_kd=dict(
                 preds_S=dict(from_student=True, recorder='fc'),
                 preds_T=dict(from_student=False, recorder='fc'),
-                data_samples=dict(from_student=True, recorder='data_samples',
-                                  data_idx=1)),
+                data_samples=dict(
+                    from_student=True, recorder='data_samples', data_idx=1)),
             loss_tf=dict(
                 preds_S=dict(from_student=True, recorder='fc'),
                 preds_T=dict(from_student=False, recorder='fc'),
-                data_samples=dict(from_student=True, recorder='data_samples',
-                                  data_idx=1)),
+                data_samples=dict(
+                    from_student=True, recorder='data_samples', data_idx=1)),
             loss_ss=dict(
-                preds_S=dict(from_student=True, recorder='feat', data_idx=0,
-                             connector='ss_s'),
-                preds_T=dict(from_student=False, recorder='feat', data_idx=0,
-                             connector='ss_t'),
-                data_samples=dict(from_student=True, recorder='data_samples',
-                                  data_idx=1)))))
-# The classification self-supervised tasks of the supplement's ablation
-# (rotation 4-way, jigsaw 24-way, exemplar one class per image): the heads
-# are classifiers (SSKDHead out_channels = the classes) and L_ss transfers
-# their logits over every view, with selective transfer on the teacher's
-# rank of each view's label. Temperature 4 is ours (the supplement gives
-# none). A task's leaf merges this into distill_losses.loss_ss, which keeps
-# its select_ratio (0.75) and its loss_weight (the ss weight above).
-ss_classifier_loss = dict(
-    type='SSKDKLLoss', tau=4.0, views='all', target='view_label')
+                preds_S=dict(
+                    from_student=True,
+                    recorder='feat',
+                    data_idx=0,
+                    connector='ss_s'),
+                preds_T=dict(
+                    from_student=False,
+                    recorder='feat',
+                    data_idx=0,
+                    connector='ss_t'),
+                data_samples=dict(
+                    from_student=True, recorder='data_samples', data_idx=1)))))

@@ -1,4 +1,7 @@
 # SSKD stage 1 of resnet32x4 on the paper's transformation pool.
-_base_ = ['./_base_sskd_pool_stage1_cifar100.py', '../_base_/pairs/resnet32x4_resnet8x4_cifar100.py']
-model = dict(architecture=_base_.pair.teacher, teacher_ckpt=_base_.pair.teacher_ckpt,
-             ss_head=dict(in_channels=_base_.channels.feat[1]))
+_base_ = ['./_base_sskd_pool_stage1_cifar100.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::teachers/resnet32x4_1xb64_cifar100.py'),
+    teacher_ckpt='work_dirs/resnet32x4_1xb64_cifar100/epoch_240.pth',
+    ss_head=dict(in_channels=256))

@@ -1,4 +1,6 @@
 # SSKD stage 1 for the ImageNet ResNet-34 teacher (8 GPUs x 32 images).
-_base_ = ['./_base_sskd_stage1_in1k.py', '../_base_/pairs/resnet34_resnet18_in1k.py']
-model = dict(architecture=_base_.pair.teacher, teacher_ckpt=_base_.pair.teacher_ckpt,
-             ss_head=dict(in_channels=_base_.channels.feat[1]))
+_base_ = ['./_base_sskd_stage1_in1k.py']
+model = dict(
+    architecture=dict(cfg_path='mmkd_plus::_base_/models/resnet34_in1k.py'),
+    teacher_ckpt='checkpoints/resnet34_8xb32_in1k.pth',
+    ss_head=dict(in_channels=512))

@@ -1,3 +1,6 @@
-_base_ = ['./_base_sskd_stage1_cifar100.py', '../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py']
-model = dict(architecture=_base_.pair.teacher, teacher_ckpt=_base_.pair.teacher_ckpt,
-             ss_head=dict(in_channels=_base_.channels.feat[1]))
+_base_ = ['./_base_sskd_stage1_cifar100.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::teachers/wrn_40_2_1xb64_cifar100.py'),
+    teacher_ckpt='work_dirs/wrn_40_2_1xb64_cifar100/epoch_240.pth',
+    ss_head=dict(in_channels=128))

@@ -1,4 +1,9 @@
-_base_ = ['./_base_sskd.py', './_base_sskd_views_cifar100.py', '../_base_/pairs/vgg13_vgg8_cifar100.py']
-model = dict(**_base_.pair, teacher_ss_ckpt='work_dirs/sskd_stage1_vgg13_1xb64_cifar100/epoch_60.pth',
-    distiller=dict(connectors=dict(ss_s=dict(in_channels=_base_.channels.feat[0]),
-                                   ss_t=dict(in_channels=_base_.channels.feat[1]))))
+_base_ = ['./_base_sskd.py', './_base_sskd_views_cifar100.py']
+model = dict(
+    architecture=dict(cfg_path='mmkd_plus::teachers/vgg8_1xb64_cifar100.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/vgg13_1xb64_cifar100.py'),
+    teacher_ckpt='work_dirs/vgg13_1xb64_cifar100/epoch_240.pth',
+    teacher_ss_ckpt='work_dirs/sskd_stage1_vgg13_1xb64_cifar100/epoch_60.pth',
+    distiller=dict(
+        connectors=dict(
+            ss_s=dict(in_channels=512), ss_t=dict(in_channels=512))))

@@ -5,7 +5,6 @@
 _base_ = [
     '../_base_/models/shufflenetv2_cifar.py',
     '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_bs64_240e.py',
-    '../_base_/default_runtime.py'
+    '../_base_/schedules/cifar100_bs64_240e.py', '../_base_/default_runtime.py'
 ]
 optim_wrapper = dict(optimizer=dict(lr=0.01))

@@ -4,7 +4,6 @@
 _base_ = [
     '../_base_/models/wrn_16_1_cifar.py',
     '../_base_/datasets/cifar10_bs128.py',
-    '../_base_/schedules/cifar10_bs128_200e.py',
-    '../_base_/default_runtime.py'
+    '../_base_/schedules/cifar10_bs128_200e.py', '../_base_/default_runtime.py'
 ]
 model = dict(head=dict(num_classes=10))

@@ -3,6 +3,5 @@
 _base_ = [
     '../_base_/models/wrn_16_1_cifar.py',
     '../_base_/datasets/cifar100_bs64.py',
-    '../_base_/schedules/cifar100_bs64_240e.py',
-    '../_base_/default_runtime.py'
+    '../_base_/schedules/cifar100_bs64_240e.py', '../_base_/default_runtime.py'
 ]

@@ -9,7 +9,7 @@
 # supplement's; lambda_1 = 0.8 is our inference from its Table 2, the best
 # value of its lambda_1 sweep (79.12 at 0, 83.50 at 0.1, 84.5 at 0.8, 84.3
 # at 1.0). The embeddings live in the loss; the leaf sets their input
-# widths from the pair's `channels.feat`.
+# widths, the networks' pooled features'.
 _base_ = ['../_base_/distill.py']
 model = dict(
     distiller=dict(
@@ -36,5 +36,4 @@ model = dict(
                 s_feats=dict(from_student=True, recorder='feat', data_idx=0),
                 t_feats=dict(from_student=False, recorder='feat', data_idx=0),
                 data_samples=dict(
-                    from_student=True, recorder='data_samples',
-                    data_idx=1)))))
+                    from_student=True, recorder='data_samples', data_idx=1)))))

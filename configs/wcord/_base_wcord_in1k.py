@@ -2,5 +2,8 @@
 # embeddings (two full banks would hold 1.28M x 128 floats each), so the
 # data needs no contrast indices.
 _base_ = ['./_base_wcord.py', '../_base_/settings/imagenet_bs32_100e.py']
-model = dict(distiller=dict(distill_losses=dict(loss_wcord=dict(
-    num_data=1281167, memory='queue', queue_size=16384))))
+model = dict(
+    distiller=dict(
+        distill_losses=dict(
+            loss_wcord=dict(
+                num_data=1281167, memory='queue', queue_size=16384))))

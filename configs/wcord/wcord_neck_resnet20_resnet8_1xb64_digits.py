@@ -1,3 +1,7 @@
-_base_ = ['./_base_wcord_digits.py', '../_base_/pairs/resnet20_resnet8_digits.py']
-model = dict(**_base_.pair, distiller=dict(distill_losses=dict(loss_wcord=dict(
-    s_channels=_base_.channels.feat[0], t_channels=_base_.channels.feat[1]))))
+_base_ = ['./_base_wcord_digits.py']
+model = dict(
+    architecture=dict(cfg_path='mmkd_plus::teachers/resnet8_1xb64_digits.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/resnet20_1xb64_digits.py'),
+    teacher_ckpt='work_dirs/resnet20_1xb64_digits/epoch_30.pth',
+    distiller=dict(
+        distill_losses=dict(loss_wcord=dict(s_channels=64, t_channels=64))))

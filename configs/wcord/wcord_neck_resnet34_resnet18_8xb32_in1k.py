@@ -1,3 +1,7 @@
-_base_ = ['./_base_wcord_in1k.py', '../_base_/pairs/resnet34_resnet18_in1k.py']
-model = dict(**_base_.pair, distiller=dict(distill_losses=dict(loss_wcord=dict(
-    s_channels=_base_.channels.feat[0], t_channels=_base_.channels.feat[1]))))
+_base_ = ['./_base_wcord_in1k.py']
+model = dict(
+    architecture=dict(cfg_path='mmkd_plus::_base_/models/resnet18_in1k.py'),
+    teacher=dict(cfg_path='mmkd_plus::_base_/models/resnet34_in1k.py'),
+    teacher_ckpt='checkpoints/resnet34_8xb32_in1k.pth',
+    distiller=dict(
+        distill_losses=dict(loss_wcord=dict(s_channels=512, t_channels=512))))

@@ -1,3 +1,8 @@
-_base_ = ['./_base_wcord_cifar100.py', '../_base_/pairs/resnet56_resnet20_cifar100.py']
-model = dict(**_base_.pair, distiller=dict(distill_losses=dict(loss_wcord=dict(
-    s_channels=_base_.channels.feat[0], t_channels=_base_.channels.feat[1]))))
+_base_ = ['./_base_wcord_cifar100.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::teachers/resnet20_1xb64_cifar100.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/resnet56_1xb64_cifar100.py'),
+    teacher_ckpt='work_dirs/resnet56_1xb64_cifar100/epoch_240.pth',
+    distiller=dict(
+        distill_losses=dict(loss_wcord=dict(s_channels=64, t_channels=64))))

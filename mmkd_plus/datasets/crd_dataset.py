@@ -1,10 +1,12 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """A dataset wrapper that adds CRD's contrast indices to every sample."""
 import copy
+import logging
 from typing import Any, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset
+from mmengine.logging import print_log
 
 from mmkd_plus.registry import DATASETS
 
@@ -25,7 +27,14 @@ class CRDDatasetWrapper:
     - ``sample_mode='exact'`` (the benchmark's CRD setting): the positive is
       the sample itself; ``'relax'``: a random sample of the same class;
     - the N negatives drawn uniformly from the samples of the *other*
-      classes, without replacement unless there are fewer than N of them.
+      classes, without replacement unless there are fewer than N of them
+      (as the benchmark's ``replace = self.k > len(cls_negative)``): then
+      they repeat, and the wrapper warns once, when it indexes the data,
+      with the numbers (e.g. a 144-image share of the digits with the
+      1024 negatives of the digits recipe). It warns rather than refuses
+      because repeated negatives are the benchmark's own behaviour on small
+      data; lower ``num_negatives`` (in the dataset and the loss) for
+      distinct ones.
 
     Pack the pipeline with
     :class:`~mmkd_plus.datasets.transforms.PackCRDInputs`, which puts
@@ -47,8 +56,11 @@ class CRDDatasetWrapper:
     Args:
         dataset (BaseDataset | dict): The dataset to wrap, or its config
             (built in the current registry scope).
-        num_negatives (int): N, the negatives per sample (the loss's
-            ``num_negatives``). Defaults to 16384.
+        num_negatives (int): N, the negatives per sample. It must equal the
+            loss's ``num_negatives`` (``SyncCRDLoss``/``WCoRDLoss`` refuse a
+            batch of another width, naming both keys); the configs set the
+            loss's from this key (``train_dataloader.dataset.
+            num_negatives``). Defaults to 16384.
         sample_mode (str): ``'exact'`` or ``'relax'``. Defaults to
             ``'exact'``.
         lazy_init (bool): Defer :meth:`full_init`. Defaults to False.
@@ -122,6 +134,31 @@ class CRDDatasetWrapper:
         self._end = np.cumsum(counts)
         self._start = self._end - counts
         self._fully_initialized = True
+        self._warn_repeated_negatives(counts)
+
+    def _warn_repeated_negatives(self, counts: np.ndarray) -> None:
+        """Warn when some classes have fewer other-class samples than
+        ``num_negatives`` (their negatives are drawn with replacement)."""
+        present = counts[counts > 0]
+        if len(present) < 2:
+            return  # one class: contrast_indices raises when called
+        others = len(self.gt_labels) - present
+        short = int((others < self.num_negatives).sum())
+        if short == 0:
+            return
+        fewest = int(others.min())
+        largest = int(np.argmax(counts))
+        print_log(
+            f'CRDDatasetWrapper: num_negatives={self.num_negatives} exceeds '
+            f'the samples of the other classes for {short} of the '
+            f'{len(present)} classes (the fewest: {fewest} of the '
+            f'{len(self.gt_labels)} samples lie outside class {largest}), so '
+            'their negatives are drawn with replacement and repeat, as in '
+            'the CRD benchmark. For distinct negatives set '
+            'train_dataloader.dataset.num_negatives (and the loss\'s '
+            f'num_negatives, which must equal it) to at most {fewest}.',
+            logger='current',
+            level=logging.WARNING)
 
     def __len__(self) -> int:
         self.full_init()

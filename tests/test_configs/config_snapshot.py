@@ -3,9 +3,11 @@
 
 :func:`resolve` loads a config, builds its model (no teacher checkpoint is
 read) and returns what decides a run: the built networks (parameter count
-and a hash of every parameter and buffer name and shape; dtypes are left out, so a flag stored as uint8 instead of bool is no change), the loss weight
-of each classifier's cross-entropy, the distiller's recorders, connectors,
-losses and forward mappings as configured, the teacher checkpoint, and
+and a hash of every parameter and buffer name and shape; dtypes are left
+out, so a flag stored as uint8 instead of bool is no change), the loss
+weight of each classifier's cross-entropy, the distiller's recorders,
+connectors, losses and forward mappings as configured, the teacher
+checkpoint, and
 every other top-level key (optimizer, schedule, dataloaders, hooks, ...)
 as plain data. ``python tests/test_configs/config_snapshot.py OUT.json.gz``
 writes the snapshot of every leaf config of the repository (gzipped,

@@ -89,7 +89,7 @@ def test_baseline_losses_and_gradients(path):
     # what StopDistillHook does before the first epoch
     model.distillation_stopped = stopped
     torch.manual_seed(0)
-    num_classes = cfg.model.architecture.head.num_classes
+    num_classes = model.student.head.num_classes
     inputs = torch.randn(2, 3, 32, 32)
     # sample_idx: CRD's memory needs it (PackCRDInputs adds it in training)
     samples = [

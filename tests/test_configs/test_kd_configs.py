@@ -23,7 +23,7 @@ def test_kd_loss_equals_hand_computation(path):
     model = MODELS.build(cfg.model)
     model.train()
     torch.manual_seed(0)
-    num_classes = cfg.model.architecture.head.num_classes
+    num_classes = model.student.head.num_classes
     inputs = torch.randn(4, 3, 32, 32)
     labels = [1, 3, 0, 2]
     samples = [DataSample().set_gt_label(y) for y in labels]

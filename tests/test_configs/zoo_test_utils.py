@@ -6,16 +6,16 @@ puts the folder on ``sys.path``); ``conftest.py`` here wraps them as the
 ``digits_cfg`` fixture.
 """
 import copy
+import functools
 import glob
 import os.path as osp
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from mmengine.config import Config, ConfigDict
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIGS = osp.join(REPO, 'configs')
 MODELS_DIR = osp.join(CONFIGS, '_base_', 'models')
-PAIRS_DIR = osp.join(CONFIGS, '_base_', 'pairs')
 TEACHERS_DIR = osp.join(CONFIGS, 'teachers')
 
 DIGITS_CLASSES = 10
@@ -28,21 +28,33 @@ def zoo_models() -> List[str]:
         for p in glob.glob(osp.join(MODELS_DIR, '*_cifar.py')))
 
 
-def split_pair_name(path: str) -> Optional[Dict[str, str]]:
-    """``<teacher>_<student>_<dataset>.py`` -> teacher, student, dataset.
+def leaf_paths() -> Dict[str, str]:
+    """Every leaf config (not a ``_base_`` file), keyed by repo-relative
+    path."""
+    paths = glob.glob(osp.join(CONFIGS, '**', '*.py'), recursive=True)
+    return {
+        osp.relpath(p, REPO): p
+        for p in sorted(paths)
+        if '_base_' not in osp.relpath(p, CONFIGS).split(osp.sep)
+        and not osp.basename(p).startswith('_base_')
+    }
 
-    Model names contain underscores (``wrn_40_2``), so the split is the one
-    whose both sides are zoo networks. Returns None when there is none.
-    """
-    stem = osp.basename(path)[:-len('.py')]
-    body, _, dataset = stem.rpartition('_')
-    names = set(zoo_models())
-    parts = body.split('_')
-    for i in range(1, len(parts)):
-        teacher, student = '_'.join(parts[:i]), '_'.join(parts[i:])
-        if teacher in names and student in names:
-            return dict(teacher=teacher, student=student, dataset=dataset)
-    return None
+
+@functools.lru_cache(maxsize=None)
+def load_leaves() -> Dict[str, Config]:
+    """Every leaf config, loaded once per process (~200 files)."""
+    return {rel: Config.fromfile(p) for rel, p in leaf_paths().items()}
+
+
+def teacher_config_name(cfg_path: str) -> Optional[Tuple[str, str]]:
+    """``'mmkd_plus::teachers/wrn_40_2_1xb64_cifar100.py'`` -> ``('wrn_40_2',
+    'cifar100')``; None for a network that is not a teacher config."""
+    prefix = 'mmkd_plus::teachers/'
+    if not str(cfg_path).startswith(prefix):
+        return None
+    stem = cfg_path[len(prefix):-len('.py')]
+    net, _, data = stem.rpartition('_')
+    return net.rsplit('_', 1)[0], data
 
 
 def without_pipeline_step(pipeline: list, step_type: str) -> list:
@@ -65,7 +77,8 @@ def retarget_to_digits(cfg: Config,
     with the config's own train pipeline minus ``RandomFlip``; no workers),
     the classifier gets ``num_classes`` outputs (``model.head`` of a plain
     classifier; ``model.architecture.head`` and ``model.teacher.head`` of a
-    distillation model), training is iteration based for ``max_iters``
+    distillation model, merged on top of a network given by ``cfg_path``),
+    training is iteration based for ``max_iters``
     iterations, with no validation, checkpoints or visualizer backends, and
     ``work_dir`` is set.
 
@@ -94,13 +107,16 @@ def retarget_to_digits(cfg: Config,
     cfg.train_dataloader.batch_size = batch_size
     model = cfg.model
     if 'architecture' in model:
-        heads = [model.architecture.head]
+        nets = [model.architecture]
         if 'teacher' in model and isinstance(model.teacher, dict):
-            heads.append(model.teacher.head)
+            nets.append(model.teacher)
     else:
-        heads = [model.head]
-    for head in heads:
-        head.num_classes = num_classes
+        nets = [model]
+    for net in nets:
+        if 'head' in net:
+            net.head.num_classes = num_classes
+        else:  # a network by cfg_path: merged on top of its config's
+            net.head = dict(num_classes=num_classes)
     if cfg.get('data_preprocessor') is not None:
         cfg.data_preprocessor.num_classes = num_classes
     cfg.train_cfg = ConfigDict(

@@ -1,5 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """PackCRDInputs and CRDDatasetWrapper on the bundled digits."""
+import logging
+
 import numpy as np
 import pytest
 import torch
@@ -146,3 +148,67 @@ def test_wrapper_forwards_dataset_keys(digits_root):
     assert dataset.dataset.data_root == digits_root
     with pytest.raises(TypeError, match='already built'):
         CRDDatasetWrapper(dataset.dataset, num_negatives=4, indices=8)
+
+
+def _wrapper_warnings(monkeypatch, **cfg):
+    """Build a wrapped digits share; the warnings the wrapper logs."""
+    import mmkd_plus.datasets.crd_dataset as crd_dataset
+    logged = []
+    monkeypatch.setattr(crd_dataset, 'print_log',
+                        lambda msg, **kw: logged.append((msg, kw)))
+    dataset = DATASETS.build(dict(type='CRDDatasetWrapper', **cfg))
+    return dataset, logged
+
+
+def test_more_negatives_than_other_samples_warns_once(digits_root,
+                                                      monkeypatch):
+    """The demo's 144-image share with the digits recipe's 1024 negatives:
+    every class has fewer other-class samples, so the negatives repeat;
+    the wrapper says so once, with the numbers and the keys to lower."""
+    dataset, logged = _wrapper_warnings(
+        monkeypatch,
+        num_negatives=1024,
+        dataset=dict(
+            type='DigitsCIFAR',
+            data_root=digits_root,
+            split='train',
+            indices=144,
+            pipeline=[dict(type='PackCRDInputs')]))
+    counts = np.bincount(dataset.gt_labels)
+    fewest = 144 - counts.max()
+    assert len(logged) == 1
+    msg, kwargs = logged[0]
+    assert kwargs['level'] == logging.WARNING
+    assert 'num_negatives=1024' in msg
+    assert f'for {len(counts)} of the {len(counts)} classes' in msg
+    assert f'the fewest: {fewest} of the 144 samples lie outside class ' \
+        f'{counts.argmax()}' in msg
+    assert 'train_dataloader.dataset.num_negatives' in msg
+    assert f'to at most {fewest}' in msg
+    # the negatives do repeat, and they are still of other classes
+    contrast = dataset[0]['data_samples'].contrast_idx
+    others = 144 - counts[dataset.gt_labels[0]]
+    assert len(contrast) == 1025
+    assert len(set(contrast[1:].tolist())) <= others < 1024
+    assert not (dataset.gt_labels[contrast[1:]] == dataset.gt_labels[0]).any()
+    # indexing again (full_init) says nothing more
+    dataset.full_init()
+    len(dataset)
+    assert len(logged) == 1
+
+
+def test_enough_other_samples_no_warning(digits_root, monkeypatch):
+    """The whole digits (1,438 images, > 1,200 outside any class) give
+    1024 distinct negatives: no warning."""
+    dataset, logged = _wrapper_warnings(
+        monkeypatch,
+        num_negatives=1024,
+        dataset=dict(
+            type='DigitsCIFAR',
+            data_root=digits_root,
+            split='train',
+            pipeline=[dict(type='PackCRDInputs')]))
+    assert len(dataset) - np.bincount(dataset.gt_labels).max() >= 1024
+    assert logged == []
+    contrast = dataset[0]['data_samples'].contrast_idx
+    assert len(set(contrast[1:].tolist())) == 1024

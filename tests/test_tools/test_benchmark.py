@@ -16,6 +16,8 @@ import torch
 from kd_test_utils import load_tool
 from mmengine.config import Config
 
+from mmkd_plus.utils import network_config
+
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TEACHER_CFG = osp.join(REPO_ROOT, 'configs', 'teachers',
                        'resnet8_1xb64_digits.py')
@@ -112,8 +114,9 @@ def test_parameter_counts(two_configs):
 
     kd_cfg = Config.fromfile(KD_CFG)
     resnet8 = count(Config.fromfile(TEACHER_CFG).model)
-    resnet20 = count(kd_cfg.model.teacher)
-    assert count(kd_cfg.model.architecture) == resnet8
+    # the KD leaf's networks are given by the configs that train them
+    resnet20 = count(network_config(kd_cfg.model.teacher))
+    assert count(network_config(kd_cfg.model.architecture)) == resnet8
     first, second = saved['results']
     assert first['params'] == dict(
         student=resnet8, trainable=resnet8, total=resnet8)

@@ -24,11 +24,18 @@ def test_export_is_the_merged_config_without_work_dir(tmp_path):
     for key in ('train_dataloader', 'optim_wrapper', 'param_scheduler',
                 'default_hooks', 'custom_imports', 'data_root', 'val_cfg'):
         assert exported[key] == original[key], key
-    # the pair file's fragments fed `model`; they are not written out
-    assert 'pair' in original and 'pair' not in exported
-    assert 'stages' not in exported
-    kept = export_config.main([KD_DIGITS, out, '--keep-variables'])
-    assert kept.pair.to_dict() == original.pair.to_dict()
+    # the merged config as it is: every key but work_dir, nothing dropped
+    assert set(exported) == set(original) - {'work_dir'}
+    assert exported.to_dict() == {
+        k: v
+        for k, v in original.to_dict().items() if k != 'work_dir'
+    }
+    # the networks stay given by the configs that train them
+    assert exported.model.architecture == dict(
+        cfg_path='mmkd_plus::teachers/resnet8_1xb64_digits.py',
+        head=dict(loss=dict(loss_weight=0.1)))
+    with pytest.raises(SystemExit):  # the option of the pair-file era
+        export_config.main([KD_DIGITS, out, '--keep-variables'])
 
 
 def test_a_copied_leaf_does_not_load_but_the_export_does(tmp_path):

@@ -9,6 +9,8 @@ from kd_test_utils import REPO, STUDENT_DIGITS, load_tool
 from mmengine.config import Config
 from mmengine.registry import MODELS, DefaultScope
 
+from mmkd_plus.utils import network_config
+
 tool = load_tool('analysis/quest_vocab_size.py')
 QUEST = osp.join(REPO, 'configs', 'quest')
 DIGITS = osp.join(QUEST, 'quest_layer3_resnet20_resnet8_1xb64_digits.py')
@@ -39,11 +41,14 @@ def test_baseline_follows_the_config_student():
     100-way head), not the digits resnet8."""
     cfg = Config.fromfile(WRN)
     student = tool.student_config(cfg)
-    assert student.model == cfg.model.architecture
+    # the network of the config the leaf names (cfg_path), resolved
+    assert 'cfg_path' in cfg.model.architecture
+    assert student.model == network_config(cfg.model.architecture)
     assert 'teacher' not in student.model
     assert student.model.head.num_classes == 100
     params = _num_params(student.model, student.default_scope)
-    assert params == _num_params(cfg.model.architecture, cfg.default_scope)
+    assert params == _num_params(
+        network_config(cfg.model.architecture), cfg.default_scope)
     assert 0.69e6 < params < 0.71e6
     # the distillation config itself is left as it was
     assert cfg.model.type.endswith('SingleTeacherDistill')

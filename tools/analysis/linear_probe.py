@@ -38,14 +38,17 @@ from mmengine.registry import MODELS, DefaultScope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 from mmengine.runner.checkpoint import _load_checkpoint  # noqa: E402
 
+from mmkd_plus.utils import network_config  # noqa: E402
+
 
 def build_network(cfg: Config, checkpoint: str, side: str = 'student'):
     """The classifier of ``side`` with the checkpoint's weights, frozen."""
     model_cfg = copy.deepcopy(cfg.model)
     distill = 'architecture' in model_cfg
     if distill:
-        model_cfg = model_cfg['architecture' if side ==
-                              'student' else 'teacher']
+        key = 'architecture' if side == 'student' else 'teacher'
+        # a network given by the config that trains it (cfg_path)
+        model_cfg = network_config(model_cfg[key], f'model.{key}')
     elif side == 'teacher':
         raise ValueError('--side teacher needs a distillation config')
     with DefaultScope.overwrite_default_scope(cfg.default_scope):

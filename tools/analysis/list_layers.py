@@ -36,14 +36,18 @@ from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import MODELS, DefaultScope  # noqa: E402
 
 from mmkd_plus.checks import call_explained, merge_cfg_options  # noqa: E402
+from mmkd_plus.utils import network_config  # noqa: E402
 
 
 def networks(cfg) -> List[Tuple[str, str, dict]]:
     """``(title, config key, model config)`` of each network to list."""
     model = cfg.model
     if 'architecture' in model and 'teacher' in model:
-        return [('student', 'model.architecture', model.architecture),
-                ('teacher', 'model.teacher', model.teacher)]
+        # networks given by the config that trains them (cfg_path)
+        return [('student', 'model.architecture',
+                 network_config(model.architecture, 'model.architecture')),
+                ('teacher', 'model.teacher',
+                 network_config(model.teacher, 'model.teacher'))]
     return [('model', 'model', model)]
 
 

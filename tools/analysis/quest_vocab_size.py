@@ -40,6 +40,8 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
+from mmkd_plus.utils import network_config  # noqa: E402
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 QUEST_DIGITS = osp.join(REPO, 'configs', 'quest',
                         'quest_layer3_resnet20_resnet8_1xb64_digits.py')
@@ -172,7 +174,8 @@ def student_config(cfg: Config) -> Config:
         Config: A new config that trains the student alone.
     """
     cfg = copy.deepcopy(cfg)
-    student = cfg.model.architecture
+    # the network itself, when given by the config that trains it (cfg_path)
+    student = network_config(cfg.model.architecture)
     if cfg.model.get('data_preprocessor') is not None:
         student.setdefault('data_preprocessor', cfg.model.data_preprocessor)
     cfg.model = student

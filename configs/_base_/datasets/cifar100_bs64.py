@@ -34,18 +34,13 @@ train_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=True),
     persistent_workers=True,
 )
+# the test split through the test pipeline, in order, at batch 128
 val_dataloader = dict(
+    train_dataloader,
     batch_size=128,
-    num_workers=4,
     dataset=dict(
-        _scope_='mmpretrain',
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-    persistent_workers=True,
-)
+        train_dataloader['dataset'], split='test', pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False))
 val_evaluator = dict(_scope_='mmpretrain', type='Accuracy', topk=(1, 5))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -30,17 +30,13 @@ train_dataloader = dict(
         pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
+# the test split through the test pipeline, in order, at batch 120
 val_dataloader = dict(
+    train_dataloader,
     batch_size=120,
-    num_workers=0,
     dataset=dict(
-        _scope_='mmpretrain',
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
+        train_dataloader['dataset'], split='test', pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False))
 val_evaluator = dict(_scope_='mmpretrain', type='Accuracy', topk=(1, ))
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

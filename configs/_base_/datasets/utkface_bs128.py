@@ -38,17 +38,12 @@ train_dataloader = dict(
         pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
+# the test split through the test pipeline, in order, at the same batch size
 val_dataloader = dict(
-    batch_size=128,
-    num_workers=4,
+    train_dataloader,
     dataset=dict(
-        _scope_='mmpretrain',
-        type=dataset_type,
-        data_root=data_root,
-        split='test',
-        pipeline=test_pipeline),
-    sampler=dict(type='DefaultSampler', shuffle=False),
-)
+        train_dataloader['dataset'], split='test', pipeline=test_pipeline),
+    sampler=dict(type='DefaultSampler', shuffle=False))
 val_evaluator = dict(type='mmpretrain.FairnessMetric')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -3,6 +3,9 @@
 _base_ = ['./_in1k_classifier.py']
 model = dict(
     backbone=dict(
-        type='ResNet', depth=18, num_stages=4, out_indices=(3, ),
+        type='ResNet',
+        depth=18,
+        num_stages=4,
+        out_indices=(3, ),
         style='pytorch'),
     head=dict(num_classes=3, in_channels=512, topk=(1, )))

@@ -1,5 +1,9 @@
 # resnet32x4: CIFAR-style ResNet (depth 32, widths (32, 64, 128, 256)), 100 classes.
 _base_ = ['./_cifar_classifier.py']
 model = dict(
-    backbone=dict(type='CIFARResNet', depth=32, widths=(32, 64, 128, 256), out_indices=(2,)),
+    backbone=dict(
+        type='CIFARResNet',
+        depth=32,
+        widths=(32, 64, 128, 256),
+        out_indices=(2, )),
     head=dict(in_channels=256))

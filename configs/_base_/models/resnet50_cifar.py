@@ -2,5 +2,5 @@
 # no max-pool; RepDistiller's ResNet50), 100 classes.
 _base_ = ['./_cifar_classifier.py']
 model = dict(
-    backbone=dict(type='CIFARBottleneckResNet', depth=50, out_indices=(3,)),
+    backbone=dict(type='CIFARBottleneckResNet', depth=50, out_indices=(3, )),
     head=dict(in_channels=2048))

@@ -1,5 +1,9 @@
 # resnet8: CIFAR-style ResNet (depth 8, widths (16, 16, 32, 64)), 100 classes.
 _base_ = ['./_cifar_classifier.py']
 model = dict(
-    backbone=dict(type='CIFARResNet', depth=8, widths=(16, 16, 32, 64), out_indices=(2,)),
+    backbone=dict(
+        type='CIFARResNet',
+        depth=8,
+        widths=(16, 16, 32, 64),
+        out_indices=(2, )),
     head=dict(in_channels=64))

@@ -2,5 +2,5 @@
 # classes.
 _base_ = ['./_cifar_classifier.py']
 model = dict(
-    backbone=dict(type='CIFARVGG', depth=11, out_indices=(4,)),
+    backbone=dict(type='CIFARVGG', depth=11, out_indices=(4, )),
     head=dict(in_channels=512))

@@ -2,5 +2,4 @@
 # cells (the MFD code's --labelwise: MFD and SS train with it, the teacher
 # does not).
 _base_ = ['./cifar10s_bs128_50e.py']
-train_dataloader = dict(
-    batch_sampler=dict(type='GroupBalancedBatchSampler'))
+train_dataloader = dict(batch_sampler=dict(type='GroupBalancedBatchSampler'))

@@ -1,7 +1,7 @@
 # AB recipe, initialisation stage (Heo et al., 2019; CRD benchmark): the
 # student's pre-activation stage outputs learn the teacher's activation
 # boundaries (margin 1, per-layer weights 2 ** (i - n + 1)) with no CE.
-# The leaf merges a pair's `preact` recorders.
+# The leaf states the pre-activation recorders p1-p3.
 _base_ = ['../../_base_/distill.py']
 model = dict(
     calculate_student_loss=False,
@@ -11,7 +11,8 @@ model = dict(
             loss_ab_2=dict(type='ABLoss', margin=1.0, loss_weight=0.5),
             loss_ab_3=dict(type='ABLoss', margin=1.0, loss_weight=1.0)),
         loss_forward_mappings={
-            f'loss_ab_{i}': dict(
+            f'loss_ab_{i}':
+            dict(
                 s_feature=dict(from_student=True, recorder=f'p{i}'),
                 t_feature=dict(from_student=False, recorder=f'p{i}'))
             for i in (1, 2, 3)

@@ -1,2 +1,14 @@
-_base_ = ['./_base_at.py', '../../_base_/pairs/resnet20_resnet8_digits.py', '../../_base_/settings/digits_bs64_30e.py']
-model = dict(**_base_.pair, distiller=_base_.stages)
+_base_ = ['./_base_at.py', '../../_base_/settings/digits_bs64_30e.py']
+model = dict(
+    architecture=dict(cfg_path='mmkd_plus::teachers/resnet8_1xb64_digits.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/resnet20_1xb64_digits.py'),
+    teacher_ckpt='work_dirs/resnet20_1xb64_digits/epoch_30.pth',
+    distiller=dict(
+        student_recorders=dict(
+            s1=dict(type='ModuleOutputs', source='backbone.layer1'),
+            s2=dict(type='ModuleOutputs', source='backbone.layer2'),
+            s3=dict(type='ModuleOutputs', source='backbone.layer3')),
+        teacher_recorders=dict(
+            s1=dict(type='ModuleOutputs', source='backbone.layer1'),
+            s2=dict(type='ModuleOutputs', source='backbone.layer2'),
+            s3=dict(type='ModuleOutputs', source='backbone.layer3'))))

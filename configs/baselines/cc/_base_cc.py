@@ -1,6 +1,6 @@
 # CC recipe (Peng et al., 2019; the CRD benchmark's variant): CE + 0.02 x CC
 # on 128-d linear embeddings of the pooled vectors (the leaf sets their
-# input widths from the pair's `channels.feat`).
+# input widths, the networks' pooled features').
 _base_ = ['../../_base_/distill.py']
 model = dict(
     distiller=dict(
@@ -13,8 +13,12 @@ model = dict(
         loss_forward_mappings=dict(
             loss_cc=dict(
                 s_feature=dict(
-                    from_student=True, recorder='feat', data_idx=0,
+                    from_student=True,
+                    recorder='feat',
+                    data_idx=0,
                     connector='cc_s'),
                 t_feature=dict(
-                    from_student=False, recorder='feat', data_idx=0,
+                    from_student=False,
+                    recorder='feat',
+                    data_idx=0,
                     connector='cc_t')))))

@@ -1,4 +1,7 @@
-_base_ = ['./_base_cc.py', '../../_base_/pairs/resnet20_resnet8_digits.py', '../../_base_/settings/digits_bs64_30e.py']
-model = dict(**_base_.pair, distiller=dict(connectors=dict(
-    cc_s=dict(in_channels=_base_.channels.feat[0]),
-    cc_t=dict(in_channels=_base_.channels.feat[1]))))
+_base_ = ['./_base_cc.py', '../../_base_/settings/digits_bs64_30e.py']
+model = dict(
+    architecture=dict(cfg_path='mmkd_plus::teachers/resnet8_1xb64_digits.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/resnet20_1xb64_digits.py'),
+    teacher_ckpt='work_dirs/resnet20_1xb64_digits/epoch_30.pth',
+    distiller=dict(
+        connectors=dict(cc_s=dict(in_channels=64), cc_t=dict(in_channels=64))))

@@ -1,3 +1,15 @@
-# CRD+KD on CIFAR-100: Hinton KD (T = 4, weight 1) beside CRD.
-_base_ = ['./_base_crd_cifar100.py', '../../_base_/kd_term.py']
-model = dict(distiller=_base_.kd_term)
+# CRD+KD on CIFAR-100 (the CRD table's "+KD" row): Hinton KD on the logits
+# (T = 4, weight 1) beside CRD.
+_base_ = ['./_base_crd_cifar100.py']
+model = dict(
+    distiller=dict(
+        student_recorders=dict(
+            fc=dict(type='ModuleOutputs', source='head.fc')),
+        teacher_recorders=dict(
+            fc=dict(type='ModuleOutputs', source='head.fc')),
+        distill_losses=dict(
+            loss_kd=dict(type='KLDivergence', tau=4, loss_weight=1.0)),
+        loss_forward_mappings=dict(
+            loss_kd=dict(
+                preds_S=dict(from_student=True, recorder='fc'),
+                preds_T=dict(from_student=False, recorder='fc')))))

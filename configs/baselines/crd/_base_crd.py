@@ -2,7 +2,7 @@
 # embeddings (linear + L2-norm) of the pooled vectors, with SyncCRDLoss's
 # memory (momentum 0.5, tau 0.07, synchronised across ranks). The dataset
 # recipes set the memory size and the negatives; the leaf sets the embedding
-# input widths from the pair's `channels.feat`.
+# input widths, the networks' pooled features'.
 _base_ = ['../../_base_/distill.py']
 model = dict(
     distiller=dict(
@@ -25,11 +25,14 @@ model = dict(
         loss_forward_mappings=dict(
             loss_crd=dict(
                 s_feats=dict(
-                    from_student=True, recorder='feat', data_idx=0,
+                    from_student=True,
+                    recorder='feat',
+                    data_idx=0,
                     connector='crd_s'),
                 t_feats=dict(
-                    from_student=False, recorder='feat', data_idx=0,
+                    from_student=False,
+                    recorder='feat',
+                    data_idx=0,
                     connector='crd_t'),
                 data_samples=dict(
-                    from_student=True, recorder='data_samples',
-                    data_idx=1)))))
+                    from_student=True, recorder='data_samples', data_idx=1)))))

@@ -1,4 +1,11 @@
-# CRD with its contrastive data on digits; the bank has a row per training image.
-_base_ = ['./_base_crd.py', '../../_base_/settings/digits_bs64_30e_contrast.py']
-model = dict(distiller=dict(distill_losses=dict(loss_crd=dict(
-    num_data=_base_.num_train, num_negatives=_base_.num_negatives))))
+# CRD with its contrastive data on the digits: the bank has a row per
+# training image (1,438); the negatives are the data's.
+_base_ = [
+    './_base_crd.py', '../../_base_/settings/digits_bs64_30e_contrast.py'
+]
+model = dict(
+    distiller=dict(
+        distill_losses=dict(
+            loss_crd=dict(
+                num_data=1438,
+                num_negatives=_base_.train_dataloader.dataset.num_negatives))))

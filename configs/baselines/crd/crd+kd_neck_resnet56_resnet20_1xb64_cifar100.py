@@ -1,4 +1,8 @@
-_base_ = ['./_base_crd+kd_cifar100.py', '../../_base_/pairs/resnet56_resnet20_cifar100.py']
-model = dict(**_base_.pair, distiller=dict(connectors=dict(
-    crd_s=dict(dim_in=_base_.channels.feat[0]),
-    crd_t=dict(dim_in=_base_.channels.feat[1]))))
+_base_ = ['./_base_crd+kd_cifar100.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::teachers/resnet20_1xb64_cifar100.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/resnet56_1xb64_cifar100.py'),
+    teacher_ckpt='work_dirs/resnet56_1xb64_cifar100/epoch_240.pth',
+    distiller=dict(
+        connectors=dict(crd_s=dict(dim_in=64), crd_t=dict(dim_in=64))))

@@ -1,6 +1,6 @@
 # FitNet recipe (Romero et al., 2015; CRD benchmark): CE + 100 x MSE between
 # the teacher's hint layer and the student's, through a 1x1 conv + BN + ReLU
-# regressor (the leaf merges a pair's `hint` and sets the channel counts).
+# regressor (the leaf states the `hint` recorders and the channel counts).
 _base_ = ['../../_base_/distill.py']
 model = dict(
     distiller=dict(

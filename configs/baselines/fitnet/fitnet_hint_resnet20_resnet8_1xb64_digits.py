@@ -1,3 +1,11 @@
-_base_ = ['./_base_fitnet.py', '../../_base_/pairs/resnet20_resnet8_digits.py', '../../_base_/settings/digits_bs64_30e.py']
-model = dict(**_base_.pair, distiller=dict(_base_.hint, connectors=dict(hint_s=dict(
-    in_channel=_base_.channels.hint[0], out_channel=_base_.channels.hint[1]))))
+_base_ = ['./_base_fitnet.py', '../../_base_/settings/digits_bs64_30e.py']
+model = dict(
+    architecture=dict(cfg_path='mmkd_plus::teachers/resnet8_1xb64_digits.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/resnet20_1xb64_digits.py'),
+    teacher_ckpt='work_dirs/resnet20_1xb64_digits/epoch_30.pth',
+    distiller=dict(
+        student_recorders=dict(
+            hint=dict(type='ModuleOutputs', source='backbone.layer2')),
+        teacher_recorders=dict(
+            hint=dict(type='ModuleOutputs', source='backbone.layer2')),
+        connectors=dict(hint_s=dict(in_channel=32, out_channel=32))))

@@ -1,6 +1,7 @@
 # FSP recipe, initialisation stage (Yim et al., 2017; CRD benchmark): the
 # student's FSP matrices of consecutive stages (stem, stage 1, 2, 3) learn
-# the teacher's, with no CE. The leaf merges a pair's `stem` and `stages`.
+# the teacher's, with no CE. The leaf states the recorders s0 (the stem)
+# to s3.
 _base_ = ['../../_base_/distill.py']
 model = dict(
     calculate_student_loss=False,
@@ -10,7 +11,8 @@ model = dict(
             for i in (0, 1, 2)
         },
         loss_forward_mappings={
-            f'loss_fsp_{i}{i + 1}': dict(
+            f'loss_fsp_{i}{i + 1}':
+            dict(
                 s_feature_a=dict(from_student=True, recorder=f's{i}'),
                 s_feature_b=dict(from_student=True, recorder=f's{i + 1}'),
                 t_feature_a=dict(from_student=False, recorder=f's{i}'),

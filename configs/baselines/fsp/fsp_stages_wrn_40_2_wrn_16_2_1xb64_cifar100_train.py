@@ -1,4 +1,19 @@
-_base_ = ['./_base_fsp.py', '../../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py', '../../_base_/settings/cifar100_bs64_240e.py']
-model = dict(**_base_.pair, distiller={  # the stem, then the stages
-    side: dict(**_base_.stem[side], **_base_.stages[side]) for side in _base_.stem})
+_base_ = ['./_base_fsp.py', '../../_base_/settings/cifar100_bs64_240e.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::teachers/wrn_16_2_1xb64_cifar100.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/wrn_40_2_1xb64_cifar100.py'),
+    teacher_ckpt='work_dirs/wrn_40_2_1xb64_cifar100/epoch_240.pth',
+    distiller=dict(
+        # the stem, then the stages
+        student_recorders=dict(
+            s0=dict(type='ModuleOutputs', source='backbone.conv1'),
+            s1=dict(type='ModuleOutputs', source='backbone.block1'),
+            s2=dict(type='ModuleOutputs', source='backbone.block2'),
+            s3=dict(type='ModuleOutputs', source='backbone.block3')),
+        teacher_recorders=dict(
+            s0=dict(type='ModuleOutputs', source='backbone.conv1'),
+            s1=dict(type='ModuleOutputs', source='backbone.block1'),
+            s2=dict(type='ModuleOutputs', source='backbone.block2'),
+            s3=dict(type='ModuleOutputs', source='backbone.block3'))))
 load_from = 'work_dirs/fsp_stages_wrn_40_2_wrn_16_2_1xb64_cifar100_init/epoch_30.pth'

@@ -15,5 +15,4 @@ model = dict(
                 s_feature=dict(
                     from_student=True, recorder='last', connector='ft_s'),
                 t_feature=dict(
-                    from_student=False, recorder='last',
-                    connector='ft_t')))))
+                    from_student=False, recorder='last', connector='ft_t')))))

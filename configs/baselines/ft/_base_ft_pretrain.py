@@ -1,7 +1,7 @@
 # FT recipe, paraphraser pre-training (Kim et al., 2018; CRD benchmark): the
 # teacher's paraphraser (k = 0.5) learns to reconstruct the teacher's last
-# conv map (plain MSE); the student is frozen. The leaf merges a pair's
-# `last` recorders and sets the channel counts.
+# conv map (plain MSE); the student is frozen. The leaf states the `last`
+# recorders and the channel counts.
 _base_ = ['../../_base_/distill.py']
 model = dict(
     calculate_student_loss=False,
@@ -20,5 +20,4 @@ model = dict(
             loss_ft_pretrain=dict(
                 s_feature=dict(from_student=False, recorder='last'),
                 t_feature=dict(
-                    from_student=False, recorder='last',
-                    connector='ft_t')))))
+                    from_student=False, recorder='last', connector='ft_t')))))

@@ -1,5 +1,15 @@
-_base_ = ['./_base_ft.py', '../../_base_/pairs/resnet32x4_resnet8x4_cifar100.py', '../../_base_/settings/cifar100_bs64_240e.py']
-model = dict(**_base_.pair, distiller=dict(_base_.last, connectors=dict(
-    ft_s=dict(in_channel=_base_.channels.last[0], out_channel=_base_.channels.last[1] // 2),
-    ft_t=dict(in_channel=_base_.channels.last[1], out_channel=_base_.channels.last[1] // 2))))
+_base_ = ['./_base_ft.py', '../../_base_/settings/cifar100_bs64_240e.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::teachers/resnet8x4_1xb64_cifar100.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/resnet32x4_1xb64_cifar100.py'),
+    teacher_ckpt='work_dirs/resnet32x4_1xb64_cifar100/epoch_240.pth',
+    distiller=dict(
+        student_recorders=dict(
+            last=dict(type='ModuleOutputs', source='backbone.layer3')),
+        teacher_recorders=dict(
+            last=dict(type='ModuleOutputs', source='backbone.layer3')),
+        connectors=dict(
+            ft_s=dict(in_channel=256, out_channel=128),
+            ft_t=dict(in_channel=256, out_channel=128))))
 load_from = 'work_dirs/ft_stage3_resnet32x4_resnet8x4_1xb64_cifar100_pretrain/epoch_30.pth'

@@ -1,5 +1,17 @@
-_base_ = ['./_base_ft_pretrain.py', '../../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py', '../../_base_/settings/cifar100_bs64_30e_init.py']
-model = dict(**_base_.pair, distiller=dict(_base_.last, connectors=dict(
-    ft_s=dict(in_channel=_base_.channels.last[0], out_channel=_base_.channels.last[1] // 2),
-    ft_t=dict(in_channel=_base_.channels.last[1], out_channel=_base_.channels.last[1] // 2))))
+_base_ = [
+    './_base_ft_pretrain.py', '../../_base_/settings/cifar100_bs64_30e_init.py'
+]
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::teachers/wrn_16_2_1xb64_cifar100.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/wrn_40_2_1xb64_cifar100.py'),
+    teacher_ckpt='work_dirs/wrn_40_2_1xb64_cifar100/epoch_240.pth',
+    distiller=dict(
+        student_recorders=dict(
+            last=dict(type='ModuleOutputs', source='backbone.block3')),
+        teacher_recorders=dict(
+            last=dict(type='ModuleOutputs', source='backbone.block3')),
+        connectors=dict(
+            ft_s=dict(in_channel=128, out_channel=64),
+            ft_t=dict(in_channel=128, out_channel=64))))
 optim_wrapper = dict(optimizer=dict(lr=0.01))

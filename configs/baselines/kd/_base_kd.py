@@ -3,8 +3,10 @@ _base_ = ['../../_base_/distill.py']
 model = dict(
     architecture=dict(head=dict(loss=dict(loss_weight=0.1))),
     distiller=dict(
-        student_recorders=dict(fc=dict(type='ModuleOutputs', source='head.fc')),
-        teacher_recorders=dict(fc=dict(type='ModuleOutputs', source='head.fc')),
+        student_recorders=dict(
+            fc=dict(type='ModuleOutputs', source='head.fc')),
+        teacher_recorders=dict(
+            fc=dict(type='ModuleOutputs', source='head.fc')),
         distill_losses=dict(
             loss_kd=dict(type='KLDivergence', tau=4, loss_weight=0.9)),
         loss_forward_mappings=dict(

@@ -1,5 +1,5 @@
 # NST recipe (Huang & Wang, 2017; CRD benchmark): CE + 50 x NST.
-# One loss per stage output; the leaf merges a pair's `stages` recorders.
+# One loss per stage output; the leaf states the stage recorders s1-s3.
 _base_ = ['../../_base_/distill.py']
 model = dict(
     distiller=dict(

@@ -1,2 +1,6 @@
-_base_ = ['./_base_pkt.py', '../../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py', '../../_base_/settings/cifar100_bs64_240e.py']
-model = dict(**_base_.pair)
+_base_ = ['./_base_pkt.py', '../../_base_/settings/cifar100_bs64_240e.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::teachers/wrn_16_2_1xb64_cifar100.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/wrn_40_2_1xb64_cifar100.py'),
+    teacher_ckpt='work_dirs/wrn_40_2_1xb64_cifar100/epoch_240.pth')

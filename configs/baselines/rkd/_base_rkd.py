@@ -11,7 +11,8 @@ model = dict(
             loss_rkd_angle=dict(
                 type='AngleWiseRKD', with_l2_norm=False, loss_weight=50.0)),
         loss_forward_mappings={
-            name: dict(
+            name:
+            dict(
                 preds_S=dict(from_student=True, recorder='feat', data_idx=0),
                 preds_T=dict(from_student=False, recorder='feat', data_idx=0))
             for name in ('loss_rkd_distance', 'loss_rkd_angle')

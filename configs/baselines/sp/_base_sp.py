@@ -1,5 +1,5 @@
 # SP recipe (Tung & Mori, 2019; CRD benchmark): CE + 3000 x SP on the last
-# conv map (the leaf merges a pair's `last` recorders).
+# conv map (the leaf states the `last` recorders).
 _base_ = ['../../_base_/distill.py']
 model = dict(
     distiller=dict(

@@ -1,4 +1,22 @@
-_base_ = ['./_base_vid.py', '../../_base_/pairs/resnet20_resnet8_digits.py', '../../_base_/settings/digits_bs64_30e.py']
-model = dict(**_base_.pair, distiller=dict(_base_.stages, connectors={
-    f'vid_s{i + 1}': dict(in_channels=s, out_channels=t) for i, (s, t) in enumerate(zip(*_base_.channels.stages))
-}, distill_losses={f'loss_vid_{i + 1}': dict(num_channels=t) for i, t in enumerate(_base_.channels.stages[1])}))
+_base_ = ['./_base_vid.py', '../../_base_/settings/digits_bs64_30e.py']
+model = dict(
+    architecture=dict(cfg_path='mmkd_plus::teachers/resnet8_1xb64_digits.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/resnet20_1xb64_digits.py'),
+    teacher_ckpt='work_dirs/resnet20_1xb64_digits/epoch_30.pth',
+    distiller=dict(
+        student_recorders=dict(
+            s1=dict(type='ModuleOutputs', source='backbone.layer1'),
+            s2=dict(type='ModuleOutputs', source='backbone.layer2'),
+            s3=dict(type='ModuleOutputs', source='backbone.layer3')),
+        teacher_recorders=dict(
+            s1=dict(type='ModuleOutputs', source='backbone.layer1'),
+            s2=dict(type='ModuleOutputs', source='backbone.layer2'),
+            s3=dict(type='ModuleOutputs', source='backbone.layer3')),
+        connectors=dict(
+            vid_s1=dict(in_channels=16, out_channels=16),
+            vid_s2=dict(in_channels=32, out_channels=32),
+            vid_s3=dict(in_channels=64, out_channels=64)),
+        distill_losses=dict(
+            loss_vid_1=dict(num_channels=16),
+            loss_vid_2=dict(num_channels=32),
+            loss_vid_3=dict(num_channels=64))))

@@ -1,4 +1,23 @@
-_base_ = ['./_base_vid.py', '../../_base_/pairs/wrn_40_2_wrn_16_2_cifar100.py', '../../_base_/settings/cifar100_bs64_240e.py']
-model = dict(**_base_.pair, distiller=dict(_base_.stages, connectors={
-    f'vid_s{i + 1}': dict(in_channels=s, out_channels=t) for i, (s, t) in enumerate(zip(*_base_.channels.stages))
-}, distill_losses={f'loss_vid_{i + 1}': dict(num_channels=t) for i, t in enumerate(_base_.channels.stages[1])}))
+_base_ = ['./_base_vid.py', '../../_base_/settings/cifar100_bs64_240e.py']
+model = dict(
+    architecture=dict(
+        cfg_path='mmkd_plus::teachers/wrn_16_2_1xb64_cifar100.py'),
+    teacher=dict(cfg_path='mmkd_plus::teachers/wrn_40_2_1xb64_cifar100.py'),
+    teacher_ckpt='work_dirs/wrn_40_2_1xb64_cifar100/epoch_240.pth',
+    distiller=dict(
+        student_recorders=dict(
+            s1=dict(type='ModuleOutputs', source='backbone.block1'),
+            s2=dict(type='ModuleOutputs', source='backbone.block2'),
+            s3=dict(type='ModuleOutputs', source='backbone.block3')),
+        teacher_recorders=dict(
+            s1=dict(type='ModuleOutputs', source='backbone.block1'),
+            s2=dict(type='ModuleOutputs', source='backbone.block2'),
+            s3=dict(type='ModuleOutputs', source='backbone.block3')),
+        connectors=dict(
+            vid_s1=dict(in_channels=32, out_channels=32),
+            vid_s2=dict(in_channels=64, out_channels=64),
+            vid_s3=dict(in_channels=128, out_channels=128)),
+        distill_losses=dict(
+            loss_vid_1=dict(num_channels=32),
+            loss_vid_2=dict(num_channels=64),
+            loss_vid_3=dict(num_channels=128))))

@@ -54,7 +54,7 @@ class ModuleSplitOptimWrapperConstructor:
     Parameters with ``requires_grad=False`` (a frozen teacher) belong to no
     entry, as in MMEngine's paramwise options. A DDP-wrapped model is
     split by its ``module``. Example (the AD recipe, see
-    ``configs/mfd/_base_ad.py``)::
+    ``configs/_base_/schedules/adam_plateau_50e_ad.py``)::
 
         optim_wrapper = dict(
             _delete_=True,

@@ -13,7 +13,7 @@ from mmrazor.models.algorithms import SingleTeacherDistill
 
 from mmkd_plus.checks import call_explained, check_finite_losses
 from mmkd_plus.registry import MODELS
-from mmkd_plus.utils import load_checkpoint_file
+from mmkd_plus.utils import load_checkpoint_file, network_config
 
 __all__ = [
     'CheckedSingleTeacherDistill', 'load_teacher_checkpoint',
@@ -184,6 +184,9 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
       on the forward path) raises a ``RuntimeError`` naming the recorder;
     - a non-finite loss stops training with the iteration, the loss name
       and the learning-rate key;
+    - a loss with a ``config_key`` attribute (``SyncCRDLoss``,
+      ``WCoRDLoss``) learns its key in the distiller, which its errors
+      name;
     - a frozen teacher (``teacher_trainable=False``, the default) runs
       entirely in eval mode after ``model.train()``: dropout, stochastic
       depth and anything else that reads ``training``, not only its
@@ -194,7 +197,11 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
 
     Args:
         distiller (dict): Distiller config (e.g. ``ConfigurableDistiller``).
-        teacher (dict | BaseModel): Teacher model or its config.
+        teacher (dict | BaseModel): Teacher model or its config; like the
+            student (``architecture``), it may be given by the config that
+            trains it, ``dict(cfg_path='mmkd_plus::teachers/<net>.py')`` or
+            ``'mmpretrain::...'``, other keys merged on top
+            (:func:`~mmkd_plus.utils.network_config`).
         teacher_ckpt (str, optional): Teacher checkpoint. Defaults to None.
         check_finite (bool): Raise on a NaN/Inf loss. Defaults to True.
         **kwargs: Other arguments of ``SingleTeacherDistill``
@@ -205,9 +212,12 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
         >>> model = dict(
         ...     _scope_='mmrazor',
         ...     type='CheckedSingleTeacherDistill',
-        ...     architecture=student_cfg,
-        ...     teacher=teacher_cfg,
-        ...     teacher_ckpt='work_dirs/teacher/epoch_240.pth',
+        ...     architecture=dict(cfg_path='mmkd_plus::teachers/'
+        ...                       'resnet8x4_1xb64_cifar100.py'),
+        ...     teacher=dict(cfg_path='mmkd_plus::teachers/'
+        ...                  'resnet32x4_1xb64_cifar100.py'),
+        ...     teacher_ckpt='work_dirs/resnet32x4_1xb64_cifar100/'
+        ...     'epoch_240.pth',
         ...     distiller=dict(
         ...         type='ConfigurableDistiller',
         ...         student_recorders=dict(
@@ -252,6 +262,7 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
             architecture=architecture,
             **kwargs)
         self.check_finite = check_finite
+        self._name_losses()
         if teacher_ckpt:
             load_teacher_checkpoint(self.teacher, teacher_ckpt)
             # keep the loaded weights through Runner's init_weights
@@ -260,6 +271,14 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
             warn_random_teacher(
                 'model.teacher_ckpt is not set: distilling from a randomly '
                 'initialised, frozen teacher.')
+
+    def _name_losses(self) -> None:
+        """Tell each loss that names its config key in errors (a
+        ``config_key`` attribute) which key it is."""
+        losses = getattr(self.distiller, 'distill_losses', None) or {}
+        for name, loss in losses.items():
+            if hasattr(loss, 'config_key'):
+                loss.config_key = f'model.distiller.distill_losses.{name}'
 
     def train(self, mode: bool = True) -> 'CheckedSingleTeacherDistill':
         """Set the training mode; a frozen teacher stays in eval mode."""
@@ -270,9 +289,12 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
 
     @staticmethod
     def _build(model: Union[BaseModel, Dict], key: str) -> BaseModel:
-        """Build a network config; an unknown ``type`` names its key."""
+        """Build a network config (``cfg_path`` resolved, see
+        :func:`~mmkd_plus.utils.network_config`); an unknown ``type`` names
+        its key."""
         if not isinstance(model, dict):
             return model
+        model = network_config(model, key)
         return call_explained(MODELS.build, model, model, key_prefix=key)
 
     @staticmethod

@@ -25,7 +25,8 @@ from mmrazor.models.utils import add_prefix
 
 from mmkd_plus.ops.sskd import split_views
 from mmkd_plus.registry import MODELS
-from mmkd_plus.utils import load_checkpoint_file, other_checkpoints
+from mmkd_plus.utils import (load_checkpoint_file, network_config,
+                             other_checkpoints)
 from .checked_single_teacher_distill import (CheckedSingleTeacherDistill,
                                              load_teacher_checkpoint,
                                              warn_random_teacher)
@@ -281,7 +282,8 @@ class SSKDTeacherStage(BaseAlgorithm):
 
     Args:
         architecture (dict | BaseModel): The teacher (an mmpretrain
-            ``ImageClassifier``).
+            ``ImageClassifier``, or ``dict(cfg_path=...)``: see
+            :func:`~mmkd_plus.utils.network_config`).
         ss_head (dict): The head connector config.
         ss_loss (dict): The head loss config. Defaults to the contrastive
             ``SSKDHeadLoss``.
@@ -298,6 +300,7 @@ class SSKDTeacherStage(BaseAlgorithm):
                  teacher_ckpt: Optional[str] = None,
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
+        architecture = network_config(architecture, 'model.architecture')
         super().__init__(architecture, data_preprocessor, init_cfg)
         self.ss_head = MODELS.build(ss_head)
         self.ss_loss = MODELS.build(

@@ -93,7 +93,10 @@ class SyncCRDLoss(nn.Module):
             bank (50000 for CIFAR-100). Every ``sample_idx`` must be below.
         feat_dim (int): Embedding dimension. Defaults to 128.
         num_negatives (int): N, negatives per anchor (the width of
-            ``contrast_idx`` minus one). Defaults to 16384.
+            ``contrast_idx`` minus one). It must equal the dataset
+            wrapper's (``train_dataloader.dataset.num_negatives``): a batch
+            of another width raises one error naming both keys, at the
+            first training step. Defaults to 16384.
         temperature (float): ``tau``. Defaults to 0.07.
         momentum (float): Memory momentum. Defaults to 0.5.
         loss_weight (float): Weight of the loss (the benchmark's beta).
@@ -168,6 +171,9 @@ class SyncCRDLoss(nn.Module):
         self.eps = eps
         self.memory_type = memory
         self.sample_mode = sample_mode
+        #: the loss's config key, named in errors; the distillation
+        #: algorithm sets it to its key in the distiller
+        self.config_key = 'model.distiller.distill_losses.<name>'
         self.memory: Union[CRDMemory, CRDQueueMemory]
         if memory == 'bank':
             self.memory = CRDMemory(num_data, feat_dim, temperature, momentum)
@@ -313,11 +319,16 @@ class SyncCRDLoss(nn.Module):
             rows.append(torch.as_tensor(s.get(key)).reshape(-1))
         contrast_idx = torch.stack(rows).to(device=device, dtype=torch.long)
         if contrast_idx.shape[1] != self.num_negatives + 1:
+            data_n = contrast_idx.shape[1] - 1
             raise ValueError(
-                f'{name}: `{key}` has {contrast_idx.shape[1]} indices '
-                f'per sample; expected 1 + num_negatives = '
-                f'{self.num_negatives + 1}: give the dataset wrapper and '
-                'the loss the same number of negatives.')
+                f'{name}: the batch\'s contrast indices (`{key}`) hold 1 + '
+                f'{data_n} negatives per sample '
+                f'(train_dataloader.dataset.num_negatives={data_n}, the '
+                'dataset wrapper\'s), the loss expects 1 + '
+                f'{self.num_negatives} ({self.config_key}.num_negatives='
+                f'{self.num_negatives}). Give both the same value, e.g. '
+                '--cfg-options train_dataloader.dataset.num_negatives=N '
+                f'{self.config_key}.num_negatives=N.')
         if int(contrast_idx.min()) < 0 or int(
                 contrast_idx.max()) >= self.num_data:
             raise ValueError(

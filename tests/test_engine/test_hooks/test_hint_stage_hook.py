@@ -19,15 +19,12 @@ MFD = osp.join(REPO, 'configs', 'mfd')
 
 def fitnet_digits_cfg(digits_root, work_dir, hint_epochs=2, epochs=4,
                       val_begin=None, hooks=()):
-    """The two-stage FitNet recipe on DigitsS with a short hint stage."""
+    """The two-stage FitNet leaf of DigitsS with a short hint stage."""
     cfg = Config.fromfile(
-        osp.join(MFD, 'hkd_cifarnet_half_1xb128_digits_s.py'))
-    recipe = Config.fromfile(osp.join(MFD, '_base_fitnet_two_stage.py'))
-    cfg.model.distiller.merge(recipe.model.distiller)  # + hint loss
-    cfg.model.distiller.merge(
-        Config.fromfile(
-            osp.join(REPO, 'configs', '_base_', 'pairs',
-                     'cifarnet_half_cifarnet_half_digits_s.py')).penultimate)
+        osp.join(MFD, 'fitnet_cifarnet_half_1xb128_digits_s.py'))
+    anneal, hint_stage = cfg.custom_hooks
+    assert hint_stage.type == 'mmrazor.HintStageHook'
+    assert anneal.type == 'mmrazor.LinearLossWeightHook'
     cfg.merge_from_dict({
         'model.teacher_ckpt': None,
         'train_dataloader.dataset.data_root': digits_root,
@@ -39,8 +36,6 @@ def fitnet_digits_cfg(digits_root, work_dir, hint_epochs=2, epochs=4,
         'default_hooks.checkpoint.interval': epochs,
         'work_dir': work_dir,
     })
-    hint_stage, anneal = recipe.custom_hooks[1], recipe.custom_hooks[0]
-    assert hint_stage.type == 'mmrazor.HintStageHook'
     cfg.custom_hooks = [
         dict(anneal, begin=hint_epochs),
         dict(hint_stage, hint_epochs=hint_epochs), *hooks

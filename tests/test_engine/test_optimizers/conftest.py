@@ -6,7 +6,8 @@ import pytest
 @pytest.fixture
 def ad_cfg() -> dict:
     """The model's Adam (1e-3) and the adversaries' (3e-4), one group per
-    class adversary: the entries of configs/mfd/_base_ad.py's ad_optim."""
+    class adversary: the entries of the optim_wrapper of
+    configs/_base_/schedules/adam_plateau_50e_ad.py."""
     return dict(
         model=dict(optimizer=dict(type='Adam', lr=1e-3, weight_decay=0)),
         adversaries=dict(

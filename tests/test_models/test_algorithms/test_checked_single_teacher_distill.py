@@ -142,8 +142,10 @@ def test_teacher_checkpoint_with_other_number_of_classes(kd_model_cfg,
     path = str(tmp_path / 'teacher10.pth')
     _save_teacher(kd_model_cfg, path)
     cfg = copy.deepcopy(kd_model_cfg)
-    cfg.teacher.head.num_classes = 100
-    cfg.architecture.head.num_classes = 100
+    # keys beside cfg_path merge on top of the networks' configs, as
+    # --cfg-options model.teacher.head.num_classes=100 does
+    cfg.teacher.head = dict(num_classes=100)
+    cfg.architecture.head = dict(num_classes=100)
     with pytest.raises(ValueError) as err:
         MODELS.build(dict(cfg, teacher_ckpt=path))
     msg = str(err.value)
@@ -190,7 +192,7 @@ def test_teacher_with_non_finite_weights(kd_model_cfg, tmp_path):
 
 def test_student_and_teacher_with_different_classes(kd_model_cfg):
     cfg = copy.deepcopy(kd_model_cfg)
-    cfg.teacher.head.num_classes = 100
+    cfg.teacher.head = dict(num_classes=100)
     with pytest.raises(ValueError) as err:
         MODELS.build(cfg)
     msg = str(err.value)
@@ -199,7 +201,7 @@ def test_student_and_teacher_with_different_classes(kd_model_cfg):
     assert 'model.teacher.head.num_classes' in msg
     # features of different widths behind a connector are not logits: fine
     cfg = copy.deepcopy(kd_model_cfg)
-    cfg.teacher.head.num_classes = 100
+    cfg.teacher.head = dict(num_classes=100)
     cfg.distiller.student_recorders.fc.source = 'backbone.layer3'
     cfg.distiller.teacher_recorders.fc.source = 'backbone.layer3'
     cfg.distiller.distill_losses.loss_kd = dict(type='L2Loss')
@@ -217,10 +219,14 @@ def test_student_and_teacher_with_different_classes(kd_model_cfg):
 def test_misspelt_type_names_key_and_closest(kd_model_cfg, key, bad,
                                              closest):
     cfg = copy.deepcopy(kd_model_cfg)
+    *path, last = key.split('.')
     node = cfg
-    for part in key.split('.'):
+    for part in path:
         node = node[part]
-    node['type'] = bad
+    if last in node:
+        node[last]['type'] = bad
+    else:  # beside a network's cfg_path: merged on top of its config
+        node[last] = dict(type=bad)
     with pytest.raises(ValueError) as err:
         MODELS.build(cfg)
     msg = str(err.value)

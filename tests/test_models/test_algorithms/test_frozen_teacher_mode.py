@@ -12,6 +12,8 @@ from mmengine.config import Config
 from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.registry import MODELS
 
+from mmkd_plus.utils import network_config
+
 MFD_DIGITS = osp.join(REPO, 'configs', 'mfd',
                       'mfd_cifarnet_half_1xb128_digits_s.py')
 SSKD = osp.join(REPO, 'configs', 'sskd')
@@ -70,6 +72,10 @@ def test_mmrazor_single_teacher_distill_leaves_dropout_on():
     teacher's BatchNorm layers are put in eval mode."""
     cfg = _model_cfg(MFD_DIGITS, type='SingleTeacherDistill')
     cfg.pop('check_finite', None)
+    # MMRazor's class resolves only MMEngine's hub prefixes: the networks
+    # written out
+    for key in ('architecture', 'teacher'):
+        cfg[key] = network_config(cfg[key], f'model.{key}')
     model = MODELS.build(cfg)
     assert type(model) is SingleTeacherDistill
     model.train()

@@ -406,3 +406,51 @@ def test_crd_config_loss_forward(path, digits_root, monkeypatch):
     bare = [DataSample().set_gt_label(1) for _ in range(2)]
     with pytest.raises(ValueError, match='sample_idx'):
         model(torch.randn(2, 3, 32, 32), bare, mode='loss')
+
+
+def test_negatives_of_the_data_and_the_loss_must_agree():
+    """A batch whose contrast indices are of another width than the
+    loss's 1 + num_negatives stops with both numbers and both keys."""
+    loss = _tiny_loss()
+    with pytest.raises(ValueError) as err:
+        loss(S, T, _samples([0], [[0, 1, 2, 3]]))
+    msg = str(err.value)
+    assert 'hold 1 + 3 negatives' in msg
+    assert 'train_dataloader.dataset.num_negatives=3' in msg
+    # built alone, the loss does not know its key in a distiller
+    assert 'model.distiller.distill_losses.<name>.num_negatives=2' in msg
+
+
+@pytest.mark.parametrize(
+    'path,name',
+    [('baselines/crd/crd_neck_resnet20_resnet8_1xb64_digits.py', 'loss_crd'),
+     ('wcord/wcord_neck_resnet20_resnet8_1xb64_digits.py', 'loss_wcord')],
+    ids=['crd', 'wcord'])
+def test_config_loss_names_its_key_when_the_negatives_differ(path, name):
+    """Built from a leaf, the loss names its own key: a dataset overridden
+    to 5 negatives (e.g. --cfg-options train_dataloader.dataset.
+    num_negatives=5 without the loss's) stops the first training step."""
+    from mmengine.config import Config
+    from mmrazor.registry import MODELS as RAZOR_MODELS
+
+    cfg = Config.fromfile(osp.join(REPO, 'configs', path))
+    loss_cfg = cfg.model.distiller.distill_losses[name]
+    # one number in the config: the loss reads the dataset's
+    assert loss_cfg.num_negatives == \
+        cfg.train_dataloader.dataset.num_negatives == 1024
+    model_cfg = cfg.model.copy()
+    model_cfg.teacher_ckpt = None
+    model = RAZOR_MODELS.build(model_cfg)
+    key = f'model.distiller.distill_losses.{name}'
+    assert model.distiller.distill_losses[name].config_key == key
+    model.train()
+    samples = _samples([0, 1], [[0] + list(range(2, 7)), [1] + [7] * 5])
+    for s in samples:
+        s.set_gt_label(0)
+    with pytest.raises(ValueError) as err:
+        model(torch.randn(2, 3, 32, 32), samples, mode='loss')
+    msg = str(err.value)
+    assert f'{key}.num_negatives=1024' in msg
+    assert 'train_dataloader.dataset.num_negatives=5' in msg
+    assert f'--cfg-options train_dataloader.dataset.num_negatives=N ' \
+        f'{key}.num_negatives=N' in msg

@@ -72,5 +72,6 @@ class SSKDHead(BaseConnector):
                 f'SSKDHead expects pooled features with in_channels='
                 f'{self.in_channels} per sample, e.g. (N, {self.in_channels})'
                 f', got {tuple(feature.shape)}; set in_channels to the '
-                "pair's channels.feat.")
+                "width of the network's pooled feature (its linear head's "
+                'in_channels).')
         return self.mlp(feature.flatten(1).to(self.mlp[0].weight.dtype))

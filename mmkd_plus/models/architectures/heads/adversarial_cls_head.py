@@ -34,7 +34,7 @@ class AdversarialClsHead(LinearClsHead):
     The adversaries live in ``head.adversaries`` (one child per class):
     the MFD code trains them with their own Adam (lr 3e-4) and one
     ``ReduceLROnPlateau`` per class adversary on its test loss, which
-    ``configs/mfd/_base_ad.py`` reproduces with
+    ``configs/_base_/schedules/adam_plateau_50e_ad.py`` reproduces with
     :class:`~mmkd_plus.engine.ModuleSplitOptimWrapperConstructor` (the
     adversaries in their own optimizer, one parameter group per class) and
     :class:`~mmkd_plus.engine.PerGroupReduceOnPlateauLR`. Groups come from
