@@ -370,6 +370,7 @@ def test_crd_dataset_with_classes_of_unequal_size(digits_root):
 def test_pack_crd_cls_inputs_without_mmcls(digits_root):
     from mmrazor.models.losses import CRDLoss
     from mmrazor.registry import TRANSFORMS
+
     # upstream: a subclass of mmcls's PackClsInputs placeholder
     with pytest.raises(ImportError, match='mmcls'):
         compat.ORIGINALS['fix_pack_crd_cls_inputs']()

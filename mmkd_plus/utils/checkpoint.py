@@ -163,10 +163,11 @@ _DANGEROUS = ('os', 'posix', 'nt', 'subprocess', 'builtins', 'sys',
 def _allowed_globals() -> Dict[str, Any]:
     """torch's own weights-only globals and those of an mmengine
     checkpoint, by their pickled name (for :class:`_RestrictedUnpickler`)."""
+    import codecs
+
     from torch import _weights_only_unpickler
 
     from mmkd_plus.compat import mmengine_checkpoint_globals
-    import codecs
     allowed = dict(_weights_only_unpickler._get_allowed_globals())
     for item in mmengine_checkpoint_globals():
         obj, name = item if isinstance(item, tuple) else (

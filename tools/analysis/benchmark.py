@@ -257,8 +257,8 @@ def peak_step_memory_mb(step, cuda=False):
     (mark, ) = [e for e in events if e.name() == _MARK]
     end = mark.start_ns() + mark.duration_ns()
     live = peak = before = 0
-    for t, nbytes in sorted(
-        (e.start_ns(), e.nbytes()) for e in events if e.name() == '[memory]'):
+    for t, nbytes in sorted((e.start_ns(), e.nbytes()) for e in events
+                            if e.name() == '[memory]'):
         if t > end:
             break
         if t < mark.start_ns():

@@ -1,7 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 from .formatting import PackCRDInputs
-from .multi_view import (JigsawPermute, LabelledMultiView,
-                         PackMultiViewInputs, RandomHue)
+from .multi_view import (JigsawPermute, LabelledMultiView, PackMultiViewInputs,
+                         RandomHue)
 
 __all__ = [
     'PackCRDInputs', 'LabelledMultiView', 'JigsawPermute',

@@ -90,9 +90,9 @@ class HintStageHook(Hook):
         if mappings is None:
             raise TypeError(
                 'HintStageHook needs a distillation model with '
-                'model.distiller.loss_forward_mappings (a ConfigurableDistiller'
-                f'), got {type(algorithm).__name__}; remove it from '
-                'custom_hooks.')
+                'model.distiller.loss_forward_mappings (a '
+                'ConfigurableDistiller), got '
+                f'{type(algorithm).__name__}; remove it from custom_hooks.')
         missing = [n for n in self.hint_losses if n not in mappings]
         if missing:
             raise ValueError(

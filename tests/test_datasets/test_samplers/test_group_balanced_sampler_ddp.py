@@ -18,12 +18,12 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from kd_test_utils import run_script
 from mmengine.dataset import DefaultSampler
+from test_group_balanced_sampler import ToyFairDataset
 
 import mmkd_plus  # noqa: F401
-from kd_test_utils import run_script
 from mmkd_plus.datasets import DigitsS, GroupBalancedBatchSampler
-from test_group_balanced_sampler import ToyFairDataset
 
 BATCH = 40  # per rank: 20 (group, label) cells x 2
 WORLD = 2

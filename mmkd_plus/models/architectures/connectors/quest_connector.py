@@ -29,8 +29,8 @@ class QuESTConnector(BaseConnector):
     authors' ``Conv2dCos`` (https://github.com/valeoai/QuEST,
     ``distillation/architectures/tools.py``): ``W`` is ``K x C x 1 x 1``
     drawn from N(0, sqrt(2 / C)), gamma is a learnable scalar initialised
-    at 3.0, no bias, and no projection before it. Their transfer-learning configs use gamma = 10
-    fixed (``learn_scale=False``) and ``bias=True``.
+    at 3.0, no bias, and no projection before it. Their transfer-learning
+    configs use gamma = 10 fixed (``learn_scale=False``) and ``bias=True``.
 
     Args:
         in_channels (int): Student channels C.
