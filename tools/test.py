@@ -31,7 +31,8 @@ from mmengine.runner import Runner  # noqa: E402
 from mmkd_plus.checks import call_explained, merge_cfg_options  # noqa: E402
 from mmkd_plus.models.algorithms.checked_single_teacher_distill import \
     teacher_from_run_checkpoint  # noqa: E402
-from mmkd_plus.utils import load_checkpoint_file  # noqa: E402
+from mmkd_plus.utils import (finish_distributed,  # noqa: E402
+                             load_checkpoint_file)
 
 
 def parse_args(argv=None):
@@ -121,3 +122,4 @@ def main(argv=None):
 
 if __name__ == '__main__':
     main()
+    finish_distributed()

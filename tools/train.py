@@ -26,7 +26,8 @@ from mmengine.runner import Runner  # noqa: E402
 
 from mmkd_plus.checks import call_explained, merge_cfg_options  # noqa: E402
 from mmkd_plus.models.losses.sskd_loss import check_sskd_weights  # noqa: E402
-from mmkd_plus.utils import (load_checkpoint_file,  # noqa: E402
+from mmkd_plus.utils import (finish_distributed,  # noqa: E402
+                             load_checkpoint_file,
                              other_checkpoints)
 
 
@@ -217,3 +218,4 @@ def main(argv=None):
 
 if __name__ == '__main__':
     main()
+    finish_distributed()

@@ -3,6 +3,8 @@ from .checkpoint import (CheckpointGlobalError, CorruptCheckpointError,
                          check_checkpoint_file, checkpoint_problem,
                          corrupt_checkpoint_message, load_checkpoint_file,
                          other_checkpoints)
+from .dist import (all_gather_rows, dist_info, finish_distributed,
+                   gathered_sizes, is_distributed)
 from .network_config import (PREFIX, config_root, network_config,
                              resolve_cfg_path)
 
@@ -10,5 +12,6 @@ __all__ = [
     'CheckpointGlobalError', 'CorruptCheckpointError', 'check_checkpoint_file',
     'checkpoint_problem', 'corrupt_checkpoint_message',
     'load_checkpoint_file', 'other_checkpoints', 'PREFIX', 'config_root',
-    'network_config', 'resolve_cfg_path'
+    'network_config', 'resolve_cfg_path', 'all_gather_rows', 'dist_info',
+    'finish_distributed', 'gathered_sizes', 'is_distributed'
 ]

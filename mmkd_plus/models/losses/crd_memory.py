@@ -39,48 +39,12 @@ from torch import Tensor
 
 from mmkd_plus.ops.contrastive import (contrast_exp_scores, estimate_partition,
                                        momentum_update)
+from mmkd_plus.utils.dist import all_gather_rows, is_distributed
 from .flag_buffer import flag_buffer, upgrade_bool_flags
 
 __all__ = [
-    'CRDMemory', 'CRDQueueMemory', 'is_distributed', 'all_gather_rows',
-    'last_occurrences', 'estimate_partitions'
+    'CRDMemory', 'CRDQueueMemory', 'last_occurrences', 'estimate_partitions'
 ]
-
-
-def is_distributed() -> bool:
-    """Whether torch.distributed is initialised with more than one rank."""
-    return (dist.is_available() and dist.is_initialized()
-            and dist.get_world_size() > 1)
-
-
-def all_gather_rows(tensor: Tensor) -> Tensor:
-    """Concatenate, in rank order, a (b, ...) tensor from every rank.
-
-    The ranks may hold different numbers of rows ``b`` (e.g. a last,
-    smaller batch): the tensors are padded to the largest ``b`` for the
-    collective and trimmed after it. Every rank must call this.
-
-    Args:
-        tensor (Tensor): This rank's rows, shape (b, ...).
-
-    Returns:
-        Tensor: The rows of rank 0, then rank 1, ..., shape
-        (sum of b, ...), with no gradient.
-    """
-    tensor = tensor.detach().contiguous()
-    world = dist.get_world_size()
-    size = torch.tensor([tensor.shape[0]],
-                        dtype=torch.long,
-                        device=tensor.device)
-    sizes = [torch.zeros_like(size) for _ in range(world)]
-    dist.all_gather(sizes, size)
-    sizes = [int(s.item()) for s in sizes]
-    longest = max(sizes)
-    padded = tensor.new_zeros((longest, ) + tuple(tensor.shape[1:]))
-    padded[:tensor.shape[0]] = tensor
-    gathered = [torch.empty_like(padded) for _ in range(world)]
-    dist.all_gather(gathered, padded)
-    return torch.cat([g[:n] for g, n in zip(gathered, sizes)])
 
 
 def last_occurrences(idx: Tensor) -> Tensor:

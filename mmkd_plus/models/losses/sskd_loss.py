@@ -37,7 +37,6 @@ rows times the number of ranks (DDP averages the ranks' gradients).
 from typing import Any, List, Mapping, Optional, Tuple
 
 import torch
-import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
@@ -46,6 +45,7 @@ from mmkd_plus.ops.kd_functional import autocast_off, to_compute_dtype
 from mmkd_plus.ops.sskd import (select_by_rank, soft_kl, split_views,
                                 target_rank, view_similarity)
 from mmkd_plus.registry import MODELS
+from mmkd_plus.utils.dist import all_gather_rows, dist_info, gathered_sizes
 
 __all__ = [
     'SSKDKLLoss', 'SSKDContrastiveLoss', 'SSKDHeadLoss', 'multi_view_targets',
@@ -56,41 +56,23 @@ _VIEWS = ('normal', 'transformed', 'all')
 _TARGETS = ('label', 'view_label')
 
 
-def _dist() -> Tuple[int, int]:
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_rank(), dist.get_world_size()
-    return 0, 1
-
-
 def _all_gather(x: Tensor, grad: bool = False) -> Tensor:
     """``x`` of every rank, concatenated in rank order (itself alone
     without DDP); with ``grad`` the gradients flow back to each rank."""
-    _, world = _dist()
-    if world == 1:
-        return x
-    sizes = [
-        torch.zeros(1, dtype=torch.long, device=x.device) for _ in range(world)
-    ]
-    dist.all_gather(sizes, torch.tensor([x.size(0)], device=x.device))
-    if len({int(size) for size in sizes}) != 1:
+    sizes = gathered_sizes(x)
+    if len(set(sizes)) != 1:
         raise RuntimeError(
             'SSKD losses need the same batch size on every rank, got '
-            f'{[int(size) for size in sizes]}; keep the sampler\'s padding '
+            f'{sizes}; keep the sampler\'s padding '
             '(DefaultSampler round_up=True).')
-    x = x.contiguous()
-    if grad:
-        from torch.distributed.nn.functional import all_gather
-        return torch.cat(all_gather(x))
-    out = [torch.empty_like(x) for _ in range(world)]
-    dist.all_gather(out, x)
-    return torch.cat(out)
+    return x if len(sizes) == 1 else all_gather_rows(x, grad=grad)
 
 
 def _global_selection(rank: Tensor, ratio: float) -> Tuple[Tensor, float]:
     """Selective transfer over the rows of every rank: the mask of this
     rank's rows, and the denominator that makes the ranks' mean the
     global batch mean (kept rows of all ranks / number of ranks)."""
-    me, world = _dist()
+    me, world = dist_info()
     mask = select_by_rank(_all_gather(rank), ratio)
     n = rank.size(0)
     return mask[me * n:(me + 1) * n], float(mask.sum()) / world
@@ -99,7 +81,7 @@ def _global_selection(rank: Tensor, ratio: float) -> Tuple[Tensor, float]:
 def _normal_columns(z: Tensor, num_views: int,
                     grad: bool) -> Tuple[Tensor, int]:
     """The normal views of every rank and where this rank's begin."""
-    me, _ = _dist()
+    me, _ = dist_info()
     normal = split_views(z, num_views)[:, 0]
     return _all_gather(normal, grad=grad), me * normal.size(0)
 

@@ -12,7 +12,7 @@ from mmkd_plus.ops.kd_functional import autocast_off
 from mmkd_plus.ops.optimal_transport import (COSTS, SOLVERS, import_pot,
                                              transport_loss)
 from mmkd_plus.registry import MODELS
-from .crd_memory import is_distributed
+from mmkd_plus.utils.dist import is_distributed
 from .sync_crd_loss import SyncCRDLoss
 
 __all__ = ['WCoRDLoss']
