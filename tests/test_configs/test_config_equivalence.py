@@ -170,6 +170,18 @@ CHANGES = [
         'test_wcord_leaves_build_the_critic_without_spectral_norm',
         ('configs/wcord/*', ), lambda e: ignore('networks', 'model')
         (substitute('spectral_norm', 'gradient_penalty')(e))),
+    Change(
+        '#18.6: QuEST on the digits weighs its loss 8, the best of weights '
+        '0.5 to 32 on the validation split (3 seeds)',
+        ('configs/quest/quest_layer3_resnet20_resnet8_1xb64_digits.py', ),
+        replace('distiller', 'distill_losses', 'loss_quest', 'loss_weight',
+                value=8.0)),
+    Change(
+        '#18.6: MFD on DigitsS weighs its loss 0.5 (lambda 1), the best of '
+        'weights 0.25 to 3 on the validation split (3 seeds)',
+        ('configs/mfd/mfd_cifarnet_half_1xb128_digits_s.py', ),
+        replace('distiller', 'distill_losses', 'loss_mfd', 'loss_weight',
+                value=0.5)),
 ]
 
 
