@@ -29,8 +29,8 @@ from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmkd_plus.checks import call_explained, merge_cfg_options  # noqa: E402
-from mmkd_plus.models.algorithms.checked_single_teacher_distill import \
-    teacher_from_run_checkpoint  # noqa: E402
+from mmkd_plus.models.algorithms import (  # noqa: E402
+    drop_teacher_files, teacher_from_run_checkpoint)
 from mmkd_plus.utils import (finish_distributed,  # noqa: E402
                              load_checkpoint_file)
 
@@ -105,9 +105,7 @@ def main(argv=None):
     # never rebuild a teacher from its own checkpoint at test time: the
     # distillation checkpoint holds the teacher's weights (and SSKD's
     # stage-2 checkpoint the teacher's head of stage 1)
-    for key in ('teacher_ckpt', 'teacher_ss_ckpt'):
-        if cfg.model.get(key):
-            cfg.model[key] = None
+    drop_teacher_files(cfg.model)
     with teacher_from_run_checkpoint():
         runner = call_explained(
             lambda: RUNNERS.build(cfg)

@@ -14,6 +14,7 @@ import logging
 import os
 import os.path as osp
 import sys
+from contextlib import nullcontext
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
@@ -25,6 +26,8 @@ from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
 from mmkd_plus.checks import call_explained, merge_cfg_options  # noqa: E402
+from mmkd_plus.models.algorithms import (  # noqa: E402
+    drop_teacher_files, teacher_from_run_checkpoint)
 from mmkd_plus.models.losses.sskd_loss import check_sskd_weights  # noqa: E402
 from mmkd_plus.utils import (finish_distributed,  # noqa: E402
                              load_checkpoint_file,
@@ -209,9 +212,20 @@ def main(argv=None):
     if cfg.get('load_from') and not cfg.get('resume'):
         load_checkpoint_file(cfg.load_from, 'load_from',
                              'Point load_from at another checkpoint.')
+    resuming = bool(cfg.get('resume') and cfg.get('load_from'))
+    if resuming:
+        # the resumed checkpoint holds the teacher (and SSKD's stage-1
+        # head): its own files are not read, and need not exist any more
+        dropped = drop_teacher_files(cfg.model)
+        if dropped:
+            print_log(
+                f'Resuming: the teacher comes from {cfg.load_from}; '
+                f'{", ".join(dropped)} not read.',
+                logger='current')
     # a misspelt `type` names its config key, whether it is built with the
     # Runner (models, hooks) or when training starts (datasets, metrics)
-    runner = call_explained(build_runner, cfg, cfg)
+    with teacher_from_run_checkpoint() if resuming else nullcontext():
+        runner = call_explained(build_runner, cfg, cfg)
     call_explained(runner.train, cfg)
     return runner
 

@@ -5,13 +5,14 @@ from .checkpoint import (CheckpointGlobalError, CorruptCheckpointError,
                          other_checkpoints)
 from .dist import (all_gather_rows, dist_info, finish_distributed,
                    gathered_sizes, is_distributed)
-from .network_config import (PREFIX, config_root, network_config,
-                             resolve_cfg_path)
+from .network_config import (PREFIX, checkpoint_recipe, config_root,
+                             network_config, resolve_cfg_path)
 
 __all__ = [
     'CheckpointGlobalError', 'CorruptCheckpointError', 'check_checkpoint_file',
     'checkpoint_problem', 'corrupt_checkpoint_message',
     'load_checkpoint_file', 'other_checkpoints', 'PREFIX', 'config_root',
-    'network_config', 'resolve_cfg_path', 'all_gather_rows', 'dist_info',
-    'finish_distributed', 'gathered_sizes', 'is_distributed'
+    'network_config', 'resolve_cfg_path', 'checkpoint_recipe',
+    'all_gather_rows', 'dist_info', 'finish_distributed', 'gathered_sizes',
+    'is_distributed'
 ]

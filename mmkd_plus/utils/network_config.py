@@ -13,12 +13,24 @@ model.teacher.head.num_classes=10`` still reaches the network.
 """
 import copy
 import os.path as osp
-from typing import Any, Mapping
+import re
+from typing import Any, Mapping, Optional
 
-__all__ = ['PREFIX', 'config_root', 'resolve_cfg_path', 'network_config']
+__all__ = [
+    'PREFIX', 'config_root', 'resolve_cfg_path', 'network_config',
+    'checkpoint_recipe'
+]
 
 #: The prefix of a config of mmkd_plus.
 PREFIX = 'mmkd_plus::'
+
+#: torchvision's ImageNet weights (``IMAGENET1K_V1``) of the ResNets that
+#: ``tools/model_converters/torchvision_resnet_to_mmpretrain.py`` converts.
+TORCHVISION_RESNETS = {
+    'resnet18': 'resnet18-f37072fd.pth',
+    'resnet34': 'resnet34-b627a593.pth',
+    'resnet50': 'resnet50-0676ba61.pth',
+}
 
 
 def config_root() -> str:
@@ -93,3 +105,42 @@ def network_config(cfg: Any, key: str = 'model.architecture') -> Any:
         else copy.deepcopy(dict(loaded.model))
     model.setdefault('_scope_', loaded.get('default_scope') or 'mmpretrain')
     return ConfigDict(Config._merge_a_into_b(overrides, model))
+
+
+def checkpoint_recipe(cfg_path: Optional[str], path: str) -> str:
+    """How to make the missing checkpoint ``path`` of the network defined
+    by ``cfg_path``: the command that trains it (a config of mmkd_plus that
+    trains a network) or converts it (an ImageNet network, whose weights
+    come from torchvision or mmpretrain).
+
+    Args:
+        cfg_path (str, optional): The network's ``cfg_path`` (e.g.
+            ``'mmkd_plus::teachers/resnet20_1xb64_digits.py'``); None for
+            a network written out in the config.
+        path (str): The checkpoint file that is missing.
+
+    Returns:
+        str: One sentence, starting with a capital, without a full stop.
+    """
+    if not isinstance(cfg_path, str) or '::' not in cfg_path:
+        return ('Train the teacher first (the config whose model is '
+                'model.teacher)')
+    scope, rel = cfg_path.split('::', 1)
+    name = osp.splitext(osp.basename(rel))[0]
+    if scope + '::' == PREFIX and not rel.startswith('_base_/'):
+        folder = f'work_dirs/{name}/'
+        where = '' if path.replace('\\', '/').startswith(folder) else (
+            f' (it writes its checkpoints to {folder})')
+        return f'Train it first: `python tools/train.py configs/{rel}`{where}'
+    arch = re.match(r'resnet\d+', name)
+    if arch and arch.group(0) in TORCHVISION_RESNETS:
+        arch = arch.group(0)
+        return ('Convert torchvision\'s ImageNet weights of ' + arch +
+                ' with `python tools/model_converters/'
+                'torchvision_resnet_to_mmpretrain.py '
+                f'{TORCHVISION_RESNETS[arch]} {path}`, or put mmpretrain\'s '
+                f'checkpoint of resnet/{arch}_8xb32_in1k.py there')
+    if scope == 'mmpretrain':
+        return (f'Put mmpretrain\'s checkpoint of {rel} there (its model '
+                'zoo lists it)')
+    return f'Put an ImageNet checkpoint of the network of {cfg_path} there'

@@ -9,6 +9,7 @@ import os.path as osp
 import shutil
 
 import pytest
+import torch
 from kd_test_utils import (KD_DIGITS, STUDENT_DIGITS, TEACHER_DIGITS,
                            load_tool, short_run_options)
 
@@ -222,3 +223,33 @@ def test_test_tool_on_sskd_without_the_stage1_file(digits_root,
     assert set(metrics) == {'accuracy/top1', 'teacher.accuracy/top1'}
     out = ''.join(capfd.readouterr())
     assert 'randomly initialised' not in out and 'head is random' not in out
+
+
+def test_resume_without_the_teacher_files(digits_root, digits_teacher_ckpt,
+                                          tmp_path, monkeypatch, capfd):
+    """A resumed SSKD run takes the teacher and its stage-1 head from its
+    own checkpoint: neither file need exist any more, nothing warns of a
+    random teacher, and the teacher is the one trained with."""
+    config = osp.join(osp.dirname(KD_DIGITS), '..', '..', 'sskd',
+                      'sskd_resnet20_resnet8_1xb64_digits.py')
+    work = str(tmp_path / 'sskd')
+    train_tool.main([
+        config, '--cfg-options',
+        *short_run_options(digits_root, work, max_epochs=1, num_train=32),
+        f'model.teacher_ckpt={digits_teacher_ckpt}',
+        'model.teacher_ss_ckpt=None'
+    ])
+    monkeypatch.chdir(tmp_path)  # the configured work_dirs/... are absent
+    capfd.readouterr()
+    runner = train_tool.main([
+        config, '--resume',
+        osp.join(work, 'epoch_1.pth'), '--cfg-options',
+        *short_run_options(digits_root, work, max_epochs=2, num_train=32)
+    ])
+    assert runner.epoch == 2
+    out = ''.join(capfd.readouterr())
+    assert 'model.teacher_ckpt, model.teacher_ss_ckpt not read' in out
+    assert 'randomly initialised' not in out and 'head is random' not in out
+    teacher = torch.load(digits_teacher_ckpt, map_location='cpu')
+    for key, value in teacher['state_dict'].items():
+        assert torch.equal(runner.model.teacher.state_dict()[key], value)

@@ -4,7 +4,7 @@ import contextlib
 import difflib
 import logging
 import os.path as osp
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Mapping, Optional, Union
 
 import torch
 from mmengine.logging import print_log
@@ -13,10 +13,12 @@ from mmrazor.models.algorithms import SingleTeacherDistill
 
 from mmkd_plus.checks import call_explained, check_finite_losses
 from mmkd_plus.registry import MODELS
-from mmkd_plus.utils import load_checkpoint_file, network_config
+from mmkd_plus.utils import (checkpoint_recipe, load_checkpoint_file,
+                             network_config)
 
 __all__ = [
     'CheckedSingleTeacherDistill', 'load_teacher_checkpoint',
+    'TEACHER_FILE_KEYS', 'drop_teacher_files',
     'teacher_from_run_checkpoint', 'warn_random_teacher'
 ]
 
@@ -36,6 +38,28 @@ def teacher_from_run_checkpoint():
         yield
     finally:
         _TEACHER_FROM_RUN_CHECKPOINT = before
+
+
+#: The model keys of files that only make the teacher side of a run (the
+#: teacher's weights, SSKD's stage-1 head): a checkpoint of the run holds
+#: them, so evaluating or resuming it does not read these files.
+TEACHER_FILE_KEYS = ('teacher_ckpt', 'teacher_ss_ckpt')
+
+
+def drop_teacher_files(model_cfg: dict) -> List[str]:
+    """Unset the teacher files of a model config (see
+    :data:`TEACHER_FILE_KEYS`) whose weights the run's checkpoint brings;
+    build it inside :func:`teacher_from_run_checkpoint`.
+
+    Returns:
+        list[str]: The keys that were set (``model.<key>``).
+    """
+    dropped = []
+    for key in TEACHER_FILE_KEYS:
+        if model_cfg.get(key):
+            model_cfg[key] = None
+            dropped.append(f'model.{key}')
+    return dropped
 
 
 def warn_random_teacher(message: str) -> None:
@@ -85,8 +109,10 @@ def _load_or_explain(path: str, key: str) -> dict:
     return load_checkpoint_file(path, key, fix)
 
 
-def load_teacher_checkpoint(teacher: torch.nn.Module, path: str,
-                            key: str = 'model.teacher_ckpt') -> None:
+def load_teacher_checkpoint(teacher: torch.nn.Module,
+                            path: str,
+                            key: str = 'model.teacher_ckpt',
+                            cfg_path: Optional[str] = None) -> None:
     """Load a teacher checkpoint strictly, with errors that name ``key``.
 
     Accepts a plain state dict, an mmengine training checkpoint
@@ -105,21 +131,15 @@ def load_teacher_checkpoint(teacher: torch.nn.Module, path: str,
         teacher (nn.Module): The teacher model.
         path (str): Local path (or URL, left to mmengine).
         key (str): The config key to name in errors.
+        cfg_path (str, optional): The teacher's ``cfg_path``: a missing
+            file's message names the command that trains or converts it
+            (:func:`~mmkd_plus.utils.checkpoint_recipe`).
     """
     if not _is_remote(path) and not osp.isfile(path):
-        if type(getattr(teacher, 'backbone', None)).__name__ == 'ResNet':
-            # an ImageNet ResNet: its weights are converted, not trained here
-            how = ('Convert torchvision\'s ImageNet weights (QuEST\'s '
-                   'teacher) with `python tools/model_converters/'
-                   'torchvision_resnet_to_mmpretrain.py resnet34-b627a593.pth '
-                   f'{path}`, or put mmpretrain\'s checkpoint of the same '
-                   'ResNet there (configs/quest/README.md lists them)')
-        else:
-            how = ('Train the teacher first (e.g. `python tools/train.py '
-                   'configs/teachers/<teacher>.py`)')
         raise FileNotFoundError(
-            f'{key}={osp.abspath(path)!r} does not exist. {how}, or point '
-            f'{key} at its checkpoint, e.g. --cfg-options {key}=PATH.')
+            f'{key}={osp.abspath(path)!r} does not exist. '
+            f'{checkpoint_recipe(cfg_path, path)}, or point {key} at its '
+            f'checkpoint, e.g. --cfg-options {key}=PATH.')
     checkpoint = _load_or_explain(path, key)
     state = checkpoint.get('state_dict', checkpoint)
     if any(k.startswith('architecture.') for k in state):
@@ -241,6 +261,8 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
         if architecture is None:
             raise ValueError('model.architecture (the student) is required')
         architecture = self._build(architecture, 'model.architecture')
+        teacher_cfg_path = teacher.get('cfg_path') if isinstance(
+            teacher, Mapping) else None
         teacher = self._build(teacher, 'model.teacher')
         self._check_recorder_sources(distiller, 'student', architecture)
         self._check_recorder_sources(distiller, 'teacher', teacher)
@@ -264,7 +286,8 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
         self.check_finite = check_finite
         self._name_losses()
         if teacher_ckpt:
-            load_teacher_checkpoint(self.teacher, teacher_ckpt)
+            load_teacher_checkpoint(
+                self.teacher, teacher_ckpt, cfg_path=teacher_cfg_path)
             # keep the loaded weights through Runner's init_weights
             self.teacher._is_init = True
         elif not self.teacher_trainable:

@@ -16,7 +16,7 @@ code (https://github.com/xuguodong03/SSKD), written afresh:
 """
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Mapping, Optional, Union
 
 import torch
 from mmengine.model import BaseModel
@@ -300,13 +300,16 @@ class SSKDTeacherStage(BaseAlgorithm):
                  teacher_ckpt: Optional[str] = None,
                  data_preprocessor: Optional[Dict] = None,
                  init_cfg: Optional[Dict] = None) -> None:
+        cfg_path = architecture.get('cfg_path') if isinstance(
+            architecture, Mapping) else None
         architecture = network_config(architecture, 'model.architecture')
         super().__init__(architecture, data_preprocessor, init_cfg)
         self.ss_head = MODELS.build(ss_head)
         self.ss_loss = MODELS.build(
             ss_loss or dict(type='SSKDHeadLoss', task='contrastive'))
         if teacher_ckpt:
-            load_teacher_checkpoint(self.architecture, teacher_ckpt)
+            load_teacher_checkpoint(
+                self.architecture, teacher_ckpt, cfg_path=cfg_path)
             self.architecture._is_init = True
         else:
             warn_random_teacher(

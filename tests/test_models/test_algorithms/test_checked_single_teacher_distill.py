@@ -1,6 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Clear errors of CheckedSingleTeacherDistill."""
 import copy
+import re
 
 import pytest
 import torch
@@ -60,17 +61,55 @@ def test_missing_teacher_checkpoint(kd_model_cfg, tmp_path):
         MODELS.build(cfg)
 
 
-def test_missing_imagenet_teacher_names_the_converter(tmp_path):
-    """An ImageNet ResNet teacher is converted, not trained here: the
-    message names the torchvision converter."""
+@pytest.mark.parametrize(
+    'config, recipe',
+    [
+        # an ImageNet ResNet teacher is converted, not trained here
+        ('configs/quest/quest_layer4_resnet34_resnet18_8xb32_in1k.py',
+         r'torchvision_resnet_to_mmpretrain\.py resnet34-b627a593\.pth '
+         r'\S*resnet34\.pth.*resnet/resnet34_8xb32_in1k\.py'),
+        ('configs/sskd/sskd_stage1_resnet34_8xb32_in1k.py',
+         r'torchvision_resnet_to_mmpretrain\.py resnet34-b627a593\.pth'),
+        # MFD's face teachers are trained by configs of their own
+        ('configs/mfd/mfd_resnet18_1xb128_utkface.py',
+         r'`python tools/train\.py configs/mfd/'
+         r'scratch_resnet18_1xb128_utkface\.py` \(it writes its '
+         r'checkpoints to work_dirs/scratch_resnet18_1xb128_utkface/\)'),
+        ('configs/mfd/mfd_shufflenetv2_1xb128_celeba.py',
+         r'`python tools/train\.py configs/mfd/'
+         r'scratch_shufflenetv2_1xb128_celeba\.py`'),
+        ('configs/baselines/kd/kd_logits_resnet20_resnet8_1xb64_digits.py',
+         r'`python tools/train\.py configs/teachers/'
+         r'resnet20_1xb64_digits\.py`'),
+    ])
+def test_missing_teacher_names_the_command_that_makes_it(
+        config, recipe, tmp_path):
+    """Each config's missing teacher checkpoint names the config that
+    trains it, or the conversion that makes it (an ImageNet teacher)."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(config).model
+    cfg.teacher_ckpt = str(tmp_path / 'resnet34.pth')
+    if 'in1k' not in config:
+        cfg.teacher_ckpt = str(tmp_path / 'teacher.pth')
+    with pytest.raises(FileNotFoundError) as err:
+        MODELS.build(cfg)
+    msg = str(err.value)
+    assert 'model.teacher_ckpt=' in msg and 'does not exist' in msg
+    assert re.search(recipe, msg), msg
+    assert "QuEST's teacher" not in msg
+
+
+def test_missing_teacher_at_its_own_work_dir_says_no_more(tmp_path):
+    """The default path lies in the folder the training writes: the
+    message does not repeat it."""
     from mmengine.config import Config
     cfg = Config.fromfile(
-        'configs/quest/quest_layer4_resnet34_resnet18_8xb32_in1k.py').model
-    cfg.teacher_ckpt = str(tmp_path / 'resnet34.pth')
-    with pytest.raises(FileNotFoundError,
-                       match=r'resnet34\.pth.*does not exist.*'
-                       r'torchvision_resnet_to_mmpretrain\.py'):
+        'configs/mfd/mfd_resnet18_1xb128_utkface.py').model
+    with pytest.raises(FileNotFoundError) as err:
         MODELS.build(cfg)
+    msg = str(err.value)
+    assert ('`python tools/train.py configs/mfd/'
+            'scratch_resnet18_1xb128_utkface.py`, or point') in msg
 
 
 def test_teacher_checkpoint_of_another_network(kd_model_cfg, tmp_path):
