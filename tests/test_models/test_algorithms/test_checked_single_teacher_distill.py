@@ -1,11 +1,12 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """Clear errors of CheckedSingleTeacherDistill."""
 import copy
+import os.path as osp
 import re
 
 import pytest
 import torch
-from kd_test_utils import KD_DIGITS
+from kd_test_utils import KD_DIGITS, REPO
 from mmengine.config import Config
 from mmpretrain.structures import DataSample
 from mmrazor.registry import MODELS
@@ -99,12 +100,14 @@ def test_missing_teacher_names_the_command_that_makes_it(
     assert "QuEST's teacher" not in msg
 
 
-def test_missing_teacher_at_its_own_work_dir_says_no_more(tmp_path):
+def test_missing_teacher_at_its_own_work_dir_says_no_more(
+        tmp_path, monkeypatch):
     """The default path lies in the folder the training writes: the
     message does not repeat it."""
     from mmengine.config import Config
+    monkeypatch.chdir(tmp_path)  # no work_dirs/ here
     cfg = Config.fromfile(
-        'configs/mfd/mfd_resnet18_1xb128_utkface.py').model
+        osp.join(REPO, 'configs/mfd/mfd_resnet18_1xb128_utkface.py')).model
     with pytest.raises(FileNotFoundError) as err:
         MODELS.build(cfg)
     msg = str(err.value)

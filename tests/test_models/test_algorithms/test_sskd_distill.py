@@ -168,9 +168,11 @@ def test_missing_stage1_checkpoint_in_a_folder_of_no_config(
 
 
 def test_stage2_rejects_a_missing_or_wrong_stage1_checkpoint(
-        stage1_ckpt, tmp_path):
+        stage1_ckpt, tmp_path, monkeypatch):
     path, teacher_path, _ = stage1_ckpt
-    # the leaf as written points at work_dirs/..., absent here
+    # the leaf as written points at work_dirs/..., absent here (a checkout
+    # where the demo ran has it)
+    monkeypatch.chdir(tmp_path)
     cfg = _model_cfg(STAGE2, teacher_ckpt=None)
     with pytest.raises(FileNotFoundError) as err:
         MODELS.build(cfg)
