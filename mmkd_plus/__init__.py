@@ -47,16 +47,14 @@ from . import compat  # noqa: E402
 
 compat.apply()
 
-import mmpretrain.utils  # noqa: E402
-import mmrazor.utils  # noqa: E402
+from .utils.setup_env import register_all_modules  # noqa: E402
 
-# MMRazor's registries have no lazy `locations`: import its modules (and
-# mmpretrain's) so every class is registered, whoever launches the run
-mmpretrain.utils.register_all_modules(init_default_scope=False)
-mmrazor.utils.register_all_modules(init_default_scope=False)
+# every class registered in MMRazor's and mmpretrain's registries, whoever
+# launches the run (MMRazor's registries have no lazy `locations`)
+register_all_modules(init_default_scope=False)
 
 from . import datasets, engine, evaluation, models, ops  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__', 'compat', 'datasets', 'engine', 'evaluation',
-           'models', 'ops']
+           'models', 'ops', 'register_all_modules']

@@ -2,5 +2,4 @@
 from .algorithms import *  # noqa: F401,F403
 from .architectures import *  # noqa: F401,F403
 from .data_preprocessors import *  # noqa: F401,F403
-from .distillers import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403

@@ -7,6 +7,7 @@ from .dist import (all_gather_rows, dist_info, finish_distributed,
                    gathered_sizes, is_distributed)
 from .network_config import (PREFIX, checkpoint_recipe, config_root,
                              network_config, resolve_cfg_path)
+from .setup_env import DEFAULT_SCOPE, register_all_modules
 
 __all__ = [
     'CheckpointGlobalError', 'CorruptCheckpointError', 'check_checkpoint_file',
@@ -14,5 +15,5 @@ __all__ = [
     'load_checkpoint_file', 'other_checkpoints', 'PREFIX', 'config_root',
     'network_config', 'resolve_cfg_path', 'checkpoint_recipe',
     'all_gather_rows', 'dist_info', 'finish_distributed', 'gathered_sizes',
-    'is_distributed'
+    'is_distributed', 'DEFAULT_SCOPE', 'register_all_modules'
 ]

@@ -1,2 +1,0 @@
-# Copyright (c) OpenMMLab. All rights reserved.
-__all__: list = []
