@@ -113,7 +113,87 @@ def _initial_rows(rows: int, feat_dim: int) -> Tensor:
     return torch.rand(rows, feat_dim).mul_(2 * stdv).sub_(stdv)
 
 
-class CRDMemory(nn.Module):
+class _ContrastMemory(nn.Module):
+    """What CRD's two memories share: the two row stores of embeddings
+    (named by ``_STORES``, then any buffer a subclass adds), the
+    normalisation constants ``z_s``, ``z_t`` and their ``z_set`` flag,
+    the broadcast of rank 0's state at the first step and the all-gather
+    of an update under DDP.
+
+    Args:
+        num_data (int): Number of training samples.
+        feat_dim (int): Embedding dimension.
+        temperature (float): ``tau`` of the scores.
+        rows (int): Rows of each store.
+    """
+
+    #: The names of the student's and the teacher's store.
+    _STORES: Tuple[str, str]
+    #: Buffers broadcast from rank 0 at the first step (the stores first).
+    _SYNCED: Tuple[str, ...]
+
+    def __init__(self, num_data: int, feat_dim: int, temperature: float,
+                 rows: int) -> None:
+        super().__init__()
+        self.num_data = num_data
+        self.feat_dim = feat_dim
+        self.temperature = temperature
+        for name in self._STORES:
+            self.register_buffer(name, _initial_rows(rows, feat_dim))
+
+    def _register_partition(self) -> None:
+        """The constants' buffers (after the subclass's own, so that the
+        state dict keeps its key order)."""
+        self.register_buffer('z_s', torch.tensor(0.0, dtype=torch.float64))
+        self.register_buffer('z_t', torch.tensor(0.0, dtype=torch.float64))
+        self.register_buffer('z_set', flag_buffer(False))
+
+    def _load_from_state_dict(self, state_dict, prefix, *args,
+                              **kwargs) -> None:
+        upgrade_bool_flags(state_dict, prefix, ('z_set', ))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    @torch.no_grad()
+    def broadcast_banks(self) -> None:
+        """Under DDP, copy rank 0's stores to every rank (else nothing)."""
+        if is_distributed():
+            for name in self._SYNCED:
+                dist.broadcast(getattr(self, name), src=0)
+
+    @torch.no_grad()
+    def set_partition(self, exp_s: Tensor, exp_t: Tensor) -> None:
+        """Estimate ``Z_s`` and ``Z_t`` from this step's scores.
+
+        Under DDP the estimate is the mean over the scores of all ranks
+        (an all-reduce), so every rank gets the same constants (call
+        :meth:`broadcast_banks` before computing the scores).
+
+        Args:
+            exp_s (Tensor): Unnormalised student-anchored scores.
+            exp_t (Tensor): Unnormalised teacher-anchored scores.
+        """
+        z_s, z_t = estimate_partitions(exp_s, exp_t, self.num_data)
+        self.z_s.copy_(z_s)
+        self.z_t.copy_(z_t)
+        self.z_set.fill_(True)
+
+    def _update_rows(self, s_embed: Tensor, t_embed: Tensor,
+                     sync: Optional[bool]) -> Tuple[Tensor, Tensor]:
+        """The embeddings of an update, detached in the stores' dtype, of
+        every rank (rank order, then batch order) when ``sync`` (None:
+        when distributed)."""
+        dtype = getattr(self, self._STORES[0]).dtype
+        s_embed = s_embed.detach().to(dtype)
+        t_embed = t_embed.detach().to(dtype)
+        if sync is None:
+            sync = is_distributed()
+        if sync:
+            both = all_gather_rows(torch.cat([s_embed, t_embed], dim=1))
+            s_embed, t_embed = both.split(self.feat_dim, dim=1)
+        return s_embed, t_embed
+
+
+class CRDMemory(_ContrastMemory):
     """The two memory banks of CRD and their normalisation constants.
 
     ``memory_s`` holds one (L2-normalised after its first update) student
@@ -135,31 +215,22 @@ class CRDMemory(nn.Module):
             to 0.5.
     """
 
+    _STORES = ('memory_s', 'memory_t')
+    _SYNCED = _STORES
+
     def __init__(self,
                  num_data: int,
                  feat_dim: int = 128,
                  temperature: float = 0.07,
                  momentum: float = 0.5) -> None:
-        super().__init__()
         if num_data <= 0 or feat_dim <= 0:
             raise ValueError('CRDMemory needs num_data > 0 and feat_dim > 0, '
                              f'got {num_data} and {feat_dim}.')
         if not 0.0 <= momentum <= 1.0:
             raise ValueError(f'momentum must be in [0, 1], got {momentum}.')
-        self.num_data = num_data
-        self.feat_dim = feat_dim
-        self.temperature = temperature
+        super().__init__(num_data, feat_dim, temperature, rows=num_data)
         self.momentum = momentum
-        self.register_buffer('memory_s', _initial_rows(num_data, feat_dim))
-        self.register_buffer('memory_t', _initial_rows(num_data, feat_dim))
-        self.register_buffer('z_s', torch.tensor(0.0, dtype=torch.float64))
-        self.register_buffer('z_t', torch.tensor(0.0, dtype=torch.float64))
-        self.register_buffer('z_set', flag_buffer(False))
-
-    def _load_from_state_dict(self, state_dict, prefix, *args,
-                              **kwargs) -> None:
-        upgrade_bool_flags(state_dict, prefix, ('z_set', ))
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        self._register_partition()
 
     def exp_scores(self, s_embed: Tensor, t_embed: Tensor,
                    contrast_idx: Tensor) -> Tuple[Tensor, Tensor]:
@@ -189,30 +260,6 @@ class CRDMemory(nn.Module):
         return exp_s, exp_t
 
     @torch.no_grad()
-    def broadcast_banks(self) -> None:
-        """Under DDP, copy rank 0's banks to every rank (else nothing)."""
-        if is_distributed():
-            dist.broadcast(self.memory_s, src=0)
-            dist.broadcast(self.memory_t, src=0)
-
-    @torch.no_grad()
-    def set_partition(self, exp_s: Tensor, exp_t: Tensor) -> None:
-        """Estimate ``Z_s`` and ``Z_t`` from this step's scores.
-
-        Under DDP the estimate is the mean over the scores of all ranks
-        (an all-reduce), so every rank gets the same constants (call
-        :meth:`broadcast_banks` before computing the scores).
-
-        Args:
-            exp_s (Tensor): Unnormalised student-anchored scores.
-            exp_t (Tensor): Unnormalised teacher-anchored scores.
-        """
-        z_s, z_t = estimate_partitions(exp_s, exp_t, self.num_data)
-        self.z_s.copy_(z_s)
-        self.z_t.copy_(z_t)
-        self.z_set.fill_(True)
-
-    @torch.no_grad()
     def update(self,
                s_embed: Tensor,
                t_embed: Tensor,
@@ -235,13 +282,10 @@ class CRDMemory(nn.Module):
         """
         if sync is None:
             sync = is_distributed()
-        s_embed = s_embed.detach().to(self.memory_s.dtype)
-        t_embed = t_embed.detach().to(self.memory_t.dtype)
+        s_embed, t_embed = self._update_rows(s_embed, t_embed, sync)
         sample_idx = sample_idx.detach().long().view(-1)
         if sync:
-            both = all_gather_rows(torch.cat([s_embed, t_embed], dim=1))
             sample_idx = all_gather_rows(sample_idx)
-            s_embed, t_embed = both.split(self.feat_dim, dim=1)
         keep = last_occurrences(sample_idx)
         sample_idx = sample_idx[keep]
         for bank, embed in ((self.memory_s, s_embed[keep]), (self.memory_t,
@@ -255,7 +299,7 @@ class CRDMemory(nn.Module):
                 f'temperature={self.temperature}, momentum={self.momentum}')
 
 
-class CRDQueueMemory(nn.Module):
+class CRDQueueMemory(_ContrastMemory):
     """CRD's memory as two queues of the most recent embeddings (MoCo-style).
 
     For datasets whose two full banks (:class:`CRDMemory`, 2 x num_data x
@@ -293,31 +337,22 @@ class CRDQueueMemory(nn.Module):
         temperature (float): ``tau`` of the scores. Defaults to 0.07.
     """
 
+    _STORES = ('queue_s', 'queue_t')
+    _SYNCED = _STORES + ('queue_ptr', )
+
     def __init__(self,
                  num_data: int,
                  queue_size: int = 16384,
                  feat_dim: int = 128,
                  temperature: float = 0.07) -> None:
-        super().__init__()
         if num_data <= 0 or feat_dim <= 0 or queue_size <= 0:
             raise ValueError(
                 'CRDQueueMemory needs num_data, queue_size and feat_dim > 0, '
                 f'got {num_data}, {queue_size} and {feat_dim}.')
-        self.num_data = num_data
+        super().__init__(num_data, feat_dim, temperature, rows=queue_size)
         self.queue_size = queue_size
-        self.feat_dim = feat_dim
-        self.temperature = temperature
-        self.register_buffer('queue_s', _initial_rows(queue_size, feat_dim))
-        self.register_buffer('queue_t', _initial_rows(queue_size, feat_dim))
         self.register_buffer('queue_ptr', torch.tensor(0, dtype=torch.long))
-        self.register_buffer('z_s', torch.tensor(0.0, dtype=torch.float64))
-        self.register_buffer('z_t', torch.tensor(0.0, dtype=torch.float64))
-        self.register_buffer('z_set', flag_buffer(False))
-
-    def _load_from_state_dict(self, state_dict, prefix, *args,
-                              **kwargs) -> None:
-        upgrade_bool_flags(state_dict, prefix, ('z_set', ))
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+        self._register_partition()
 
     def check_batch(self, batch: int) -> None:
         """Raise if ``batch`` rows cannot be enqueued at once."""
@@ -357,17 +392,6 @@ class CRDQueueMemory(nn.Module):
         return torch.cat([pos_s, neg_s], 1), torch.cat([pos_t, neg_t], 1)
 
     @torch.no_grad()
-    def broadcast_banks(self) -> None:
-        """Under DDP, copy rank 0's queues to every rank (else nothing)."""
-        if is_distributed():
-            dist.broadcast(self.queue_s, src=0)
-            dist.broadcast(self.queue_t, src=0)
-            dist.broadcast(self.queue_ptr, src=0)
-
-    # Z_s and Z_t from the first step's scores, as for the banks
-    set_partition = CRDMemory.set_partition
-
-    @torch.no_grad()
     def update(self,
                s_embed: Tensor,
                t_embed: Tensor,
@@ -388,13 +412,7 @@ class CRDQueueMemory(nn.Module):
             sync (bool, optional): Force or skip the all-gather. Defaults
                 to None (sync when distributed).
         """
-        if sync is None:
-            sync = is_distributed()
-        s_embed = s_embed.detach().to(self.queue_s.dtype)
-        t_embed = t_embed.detach().to(self.queue_t.dtype)
-        if sync:
-            both = all_gather_rows(torch.cat([s_embed, t_embed], dim=1))
-            s_embed, t_embed = both.split(self.feat_dim, dim=1)
+        s_embed, t_embed = self._update_rows(s_embed, t_embed, sync)
         batch = s_embed.shape[0]
         self.check_batch(batch)
         rows = (self.queue_ptr + torch.arange(
