@@ -57,7 +57,7 @@ from mmengine.config import Config  # noqa: E402
 from mmengine.hooks import Hook  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmkd_plus.checks import set_data_root  # noqa: E402
+from mmkd_plus.utils import set_data_root  # noqa: E402
 from mmkd_plus.datasets import write_digits_cifar  # noqa: E402
 
 __all__ = [

@@ -35,7 +35,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import mmkd_plus  # noqa: E402,F401
 from mmengine.config import Config, DictAction  # noqa: E402
 
-from mmkd_plus.checks import merge_cfg_options  # noqa: E402
+from mmkd_plus.utils import merge_cfg_options  # noqa: E402
 
 
 def export(config: str, out: str, cfg_options=None) -> Config:

@@ -28,11 +28,10 @@ from mmengine.model import is_model_wrapper  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmkd_plus.checks import call_explained, merge_cfg_options  # noqa: E402
 from mmkd_plus.models.algorithms import (  # noqa: E402
     drop_teacher_files, teacher_from_run_checkpoint)
-from mmkd_plus.utils import (finish_distributed,  # noqa: E402
-                             load_checkpoint_file)
+from mmkd_plus.utils import (call_explained, finish_distributed,  # noqa: E402
+                             load_checkpoint_file, merge_cfg_options)
 
 
 def parse_args(argv=None):
@@ -94,7 +93,7 @@ def main(argv=None):
                          'Evaluate another checkpoint of the run.')
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
-    # data_root=X reaches every dataloader (see mmkd_plus.checks)
+    # data_root=X reaches every dataloader (see mmkd_plus.utils.data_root)
     merge_cfg_options(cfg, args.cfg_options)
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir

@@ -25,12 +25,11 @@ from mmengine.logging import print_log  # noqa: E402
 from mmengine.registry import RUNNERS  # noqa: E402
 from mmengine.runner import Runner  # noqa: E402
 
-from mmkd_plus.checks import call_explained, merge_cfg_options  # noqa: E402
 from mmkd_plus.models.algorithms import (  # noqa: E402
     drop_teacher_files, teacher_from_run_checkpoint)
 from mmkd_plus.models.losses.sskd_loss import check_sskd_weights  # noqa: E402
-from mmkd_plus.utils import (finish_distributed,  # noqa: E402
-                             load_checkpoint_file,
+from mmkd_plus.utils import (call_explained, finish_distributed,  # noqa: E402
+                             load_checkpoint_file, merge_cfg_options,
                              other_checkpoints)
 
 
@@ -104,7 +103,7 @@ def check_amp_device(cfg, amp_flag: bool) -> None:
 def merge_args(cfg, args):
     """Merge the command-line arguments into the config."""
     cfg.launcher = args.launcher
-    # data_root=X reaches every dataloader (see mmkd_plus.checks)
+    # data_root=X reaches every dataloader (see mmkd_plus.utils.data_root)
     merge_cfg_options(cfg, args.cfg_options)
     # work_dir priority: CLI > config file > ./work_dirs/<config name>
     if args.work_dir is not None:

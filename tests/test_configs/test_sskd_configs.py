@@ -17,10 +17,9 @@ from mmengine.registry import MODELS, DefaultScope
 from mmpretrain.registry import TRANSFORMS
 from mmpretrain.structures import DataSample
 
-from mmkd_plus.checks import merge_cfg_options
 from mmkd_plus.models.losses.sskd_loss import (SSKD_WEIGHT_KEYS,
                                                check_sskd_weights)
-from mmkd_plus.utils import network_config
+from mmkd_plus.utils import merge_cfg_options, network_config
 
 SSKD = osp.join(REPO, 'configs', 'sskd')
 # the SSKD paper's CIFAR-100 pairs (teacher, student)

@@ -123,7 +123,7 @@ def test_missing_file_path_is_absolute(tmp_path, monkeypatch):
     'configs/quest/quest_r34_r18_in1k.py',
 ])
 def test_one_data_root_option_reaches_every_loader(config):
-    from mmkd_plus.checks import merge_cfg_options
+    from mmkd_plus.utils import merge_cfg_options
     cfg = Config.fromfile(os.path.join(REPO, config))
     old = cfg.data_root
     roots = []
@@ -160,7 +160,7 @@ def test_one_data_root_option_reaches_every_loader(config):
 def test_every_dataset_base_has_one_data_root(base):
     """Each dataset base states one top-level data_root that all its
     loaders read, so ``--cfg-options data_root=PATH`` moves them all."""
-    from mmkd_plus.checks import set_data_root
+    from mmkd_plus.utils import set_data_root
     cfg = Config.fromfile(
         os.path.join(REPO, 'configs', '_base_', 'datasets', base))
     assert isinstance(cfg.get('data_root'), str), base

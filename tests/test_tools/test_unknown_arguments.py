@@ -1,7 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """A misspelt argument of a component names its config key (#19).
 
-Without :func:`mmkd_plus.checks.explain_unknown_argument` each of these
+Without :func:`mmkd_plus.utils.explain_unknown_argument` each of these
 ends in Python's ``TypeError: X.__init__() got an unexpected keyword
 argument 'k'``, raised deep inside MMEngine's ``build_from_cfg``.
 """
@@ -11,8 +11,8 @@ import pytest
 from kd_test_utils import (KD_DIGITS, REPO, STUDENT_DIGITS, load_tool,
                            short_run_options)
 
-from mmkd_plus.checks import accepted_arguments, call_explained
 from mmkd_plus.registry import HOOKS
+from mmkd_plus.utils import accepted_arguments, call_explained
 
 train_tool = load_tool('train.py')
 WCORD_DIGITS = osp.join(REPO, 'configs', 'wcord',

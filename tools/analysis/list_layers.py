@@ -35,8 +35,8 @@ import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 from mmengine.registry import MODELS, DefaultScope  # noqa: E402
 
-from mmkd_plus.checks import call_explained, merge_cfg_options  # noqa: E402
-from mmkd_plus.utils import network_config  # noqa: E402
+from mmkd_plus.utils import (call_explained, merge_cfg_options,  # noqa: E402
+                             network_config)
 
 
 def networks(cfg) -> List[Tuple[str, str, dict]]:

@@ -11,10 +11,9 @@ from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmrazor.models.algorithms import SingleTeacherDistill
 
-from mmkd_plus.checks import call_explained, check_finite_losses
 from mmkd_plus.registry import MODELS
-from mmkd_plus.utils import (checkpoint_recipe, load_checkpoint_file,
-                             network_config)
+from mmkd_plus.utils import (call_explained, checkpoint_recipe,
+                             load_checkpoint_file, network_config)
 
 __all__ = [
     'CheckedSingleTeacherDistill', 'load_teacher_checkpoint',
@@ -202,8 +201,6 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
       ``model.teacher_ckpt``); ``None`` warns that the teacher is random;
     - a recorder that captured nothing in a forward pass (its module is not
       on the forward path) raises a ``RuntimeError`` naming the recorder;
-    - a non-finite loss stops training with the iteration, the loss name
-      and the learning-rate key;
     - a loss with a ``config_key`` attribute (``SyncCRDLoss``,
       ``WCoRDLoss``) learns its key in the distiller, which its errors
       name;
@@ -223,7 +220,6 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
             ``'mmpretrain::...'``, other keys merged on top
             (:func:`~mmkd_plus.utils.network_config`).
         teacher_ckpt (str, optional): Teacher checkpoint. Defaults to None.
-        check_finite (bool): Raise on a NaN/Inf loss. Defaults to True.
         **kwargs: Other arguments of ``SingleTeacherDistill``
             (``architecture``, ``data_preprocessor``, ``teacher_trainable``,
             ``teacher_norm_eval``, ...).
@@ -255,7 +251,6 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
                  distiller: dict,
                  teacher: Union[BaseModel, Dict],
                  teacher_ckpt: Optional[str] = None,
-                 check_finite: bool = True,
                  architecture: Union[BaseModel, Dict, None] = None,
                  **kwargs) -> None:
         if architecture is None:
@@ -283,7 +278,6 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
             teacher_ckpt=None,
             architecture=architecture,
             **kwargs)
-        self.check_finite = check_finite
         self._name_losses()
         if teacher_ckpt:
             load_teacher_checkpoint(
@@ -417,10 +411,4 @@ class CheckedSingleTeacherDistill(SingleTeacherDistill):
                     '(their module or method is never called, so there is '
                     'nothing to distil): ' + '; '.join(empty)) from err
             raise
-        if self.check_finite and self.training:
-            self._check_finite(losses)
         return losses
-
-    @staticmethod
-    def _check_finite(losses: Dict[str, torch.Tensor]) -> None:
-        check_finite_losses(losses)

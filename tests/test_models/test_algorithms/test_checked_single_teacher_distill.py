@@ -154,14 +154,21 @@ def test_recorder_that_records_nothing(kd_model_cfg):
 
 
 def test_non_finite_loss_stops_with_name(kd_model_cfg):
+    """The distillation's losses reach CheckFiniteLossHook (every config's
+    default_hooks.check_finite) by name: student and distiller apart."""
+    from types import SimpleNamespace
+
+    from mmkd_plus.engine.hooks import CheckFiniteLossHook
     model = MODELS.build(kd_model_cfg)
     inputs, samples = _batch()
     inputs[0, 0, 0, 0] = float('nan')
     model.train()
+    losses = model(inputs, samples, mode='loss')
     with pytest.raises(FloatingPointError,
                        match=r"Non-finite loss.*'student\.loss'"
                        r".*'distill\.loss_kd'.*optim_wrapper\.optimizer\.lr"):
-        model(inputs, samples, mode='loss')
+        CheckFiniteLossHook().after_train_iter(
+            SimpleNamespace(iter=0), 0, outputs=losses)
 
 
 def _save_teacher(cfg, path, **overrides):

@@ -1,28 +1,22 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""Checks of user input that turn upstream tracebacks into one message.
+"""Misspelt names in configs, answered with the config key and the fix.
 
-Each function here answers one kind of bad input that otherwise ends in a
-raw traceback from deep inside PyTorch, MMEngine or MMRazor: a misspelt
-registry ``type``, a misspelt argument of a component built from a config,
-a loss that is not finite, and a ``data_root`` given on the command line
-(checkpoint files: :mod:`mmkd_plus.utils.checkpoint`).
-The message names the problem, the config key and the fix. They are used by
-:class:`~mmkd_plus.models.algorithms.CheckedSingleTeacherDistill`,
-:class:`~mmkd_plus.engine.hooks.CheckFiniteLossHook` and ``tools/``.
+A misspelt registry ``type`` or a misspelt argument of a component built
+from a config ends, upstream, in a raw ``KeyError``/``TypeError`` from deep
+inside MMEngine or MMRazor. :func:`call_explained` runs a build (or a
+Runner's step) and turns those into one message naming the config key and
+the closest registered names / accepted arguments. Used by
+:class:`~mmkd_plus.models.algorithms.CheckedSingleTeacherDistill` and
+``tools/``.
 """
 import difflib
 import inspect
 import re
-from typing import (Any, Callable, Dict, Iterator, List, Mapping, Optional,
-                    Tuple)
-
-import torch
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional
 
 __all__ = [
     'explain_unknown_type', 'explain_unknown_argument', 'call_explained',
-    'accepted_arguments', 'registered_names', 'find_type_keys',
-    'non_finite_loss_message', 'check_finite_losses', 'set_data_root',
-    'merge_cfg_options'
+    'accepted_arguments', 'registered_names', 'find_type_keys'
 ]
 
 
@@ -282,101 +276,3 @@ def call_explained(fn: Callable,
         if clear is None:
             raise
         raise clear from err
-
-
-def non_finite_loss_message(bad: List[str],
-                            iteration: Optional[int] = None,
-                            lr: Optional[float] = None) -> str:
-    """The one message for a NaN/Inf loss, in a distiller or plain run."""
-    at = f' at iteration {iteration}' if iteration is not None else ''
-    lr_now = f'={lr:g}' if lr is not None else ''
-    return (f'Non-finite loss{at}: {bad}. Lower the learning rate '
-            f'(optim_wrapper.optimizer.lr{lr_now}) or the loss weights, or '
-            'check the inputs (a NaN in the data) and, for a distillation, '
-            'the teacher. Training stopped; no checkpoint of this iteration '
-            'was saved.')
-
-
-def _current_lr() -> Optional[float]:
-    from mmengine.logging import MessageHub
-    hub = MessageHub.get_current_instance()
-    scalar = hub.log_scalars.get('train/lr')
-    if scalar is None:
-        return None
-    return float(scalar.current())
-
-
-def check_finite_losses(losses: Mapping[str, Any]) -> None:
-    """Raise ``FloatingPointError`` if a loss in ``losses`` is not finite.
-
-    Only entries whose name contains ``loss`` (what MMEngine sums) count.
-    """
-    items: List[Tuple[str, torch.Tensor]] = [
-        (k, v) for k, v in losses.items()
-        if 'loss' in k and isinstance(v, torch.Tensor)
-    ]
-    if not items:
-        return
-    sums = torch.stack([v.detach().float().sum() for _, v in items])
-    finite = torch.isfinite(sums)
-    if bool(finite.all()):
-        return
-    from mmengine.logging import MessageHub
-    bad = [k for (k, _), ok in zip(items, finite.tolist()) if not ok]
-    it = MessageHub.get_current_instance().get_info('iter')
-    raise FloatingPointError(non_finite_loss_message(bad, it, _current_lr()))
-
-
-_LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-
-
-def _replace_root(node: Any, old: Optional[str], new: str) -> int:
-    count = 0
-    if isinstance(node, dict):
-        for k, v in node.items():
-            if k == 'data_root' and isinstance(v, str) and (
-                    old is None or v == old):
-                node[k] = new
-                count += 1
-            else:
-                count += _replace_root(v, old, new)
-    elif isinstance(node, (list, tuple)):
-        for v in node:
-            count += _replace_root(v, old, new)
-    return count
-
-
-def set_data_root(cfg, new_root: str,
-                  old_root: Optional[str] = None) -> int:
-    """Point every dataloader that read ``old_root`` at ``new_root``.
-
-    MMEngine resolves ``data_root=data_root`` in a dataset base when the
-    file is parsed, so ``--cfg-options data_root=X`` alone changes the
-    top-level key and none of the loaders. This sets the top-level key and
-    every ``data_root`` in the dataloaders (wrapped datasets included) that
-    held the old top-level value (every one when ``old_root`` is None).
-
-    Returns:
-        int: How many loader entries changed.
-    """
-    cfg.data_root = new_root
-    count = 0
-    for name in _LOADERS:
-        loader = cfg.get(name)
-        if isinstance(loader, dict):
-            count += _replace_root(loader, old_root, new_root)
-    return count
-
-
-def merge_cfg_options(cfg, options: Optional[Dict[str, Any]]) -> None:
-    """``cfg.merge_from_dict(options)``, with ``data_root`` reaching the
-    dataloaders (see :func:`set_data_root`)."""
-    if not options:
-        return
-    options = dict(options)
-    old_root = cfg.get('data_root')
-    new_root = options.pop('data_root', None)
-    if new_root is not None:
-        set_data_root(cfg, str(new_root), old_root)
-    if options:
-        cfg.merge_from_dict(options)
