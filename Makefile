@@ -96,7 +96,7 @@ LEGACY := requirements/legacy.txt
 LEGACY_STACK := mmcv-lite mmengine mmpretrain mmrazor
 LEGACY_WHEELS ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mmkd_plus/wheels-legacy
 LEGACY_TESTS ?= tests/test_packaging.py tests/test_dropin.py \
-	tests/test_compat.py tests/test_registry.py \
+	tests/test_compat tests/test_registry.py \
 	tests/test_models/test_losses/test_flag_buffer.py \
 	tests/test_utils/test_checkpoint.py
 # a Python 3.10: pyenv's, else python3.10 on PATH (override: PYTHON310=...)

@@ -1,41 +1,16 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""Each torch-2 fix of mmkd_plus.compat, shown failing without it.
-
-On torch <= 1.13 (``make test-legacy``: MMRazor's own stack) the same tests
-check that each fix is harmless there: it does not act, or it acts and
-gives what upstream gives on that torch.
+"""The fixes of MMRazor 1.0.0 (#1, #2, #11, #14, #15), each shown failing
+without it.
 """
-import io
-import os
-import socket
-import subprocess
-import sys
-from contextlib import contextmanager
 
 import numpy as np
 import pytest
 import torch
-import torch.distributed as dist
 import torch.nn as nn
-from kd_test_utils import free_port
+from compat_test_utils import run_python
 
 from mmkd_plus import compat
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def run_python(code: str, skip: str = '') -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=REPO)
-    env[compat.SKIP_ENV] = skip
-    return subprocess.run([sys.executable, '-c', code],
-                          capture_output=True,
-                          text=True,
-                          env=env,
-                          timeout=300)
-
-
-TORCH2_ONLY = ('stub_mmrazor_quantization',
-               'allow_mmengine_checkpoint_globals')
 QUANT_CFG = dict(
     w_observer=dict(type='mmrazor.PerChannelMinMaxObserver'),
     a_observer=dict(type='mmrazor.MovingAverageMinMaxObserver'),
@@ -43,20 +18,6 @@ QUANT_CFG = dict(
     a_fake_quant=dict(type='mmrazor.FakeQuantize'),
     w_qscheme=dict(qdtype='qint8', bit=8),
     a_qscheme=dict(qdtype='quint8', bit=8))
-
-
-def test_fixes_applied_for_this_torch():
-    acted = compat.applied_fixes()
-    for name in ('fix_cpu_distributed_init', 'fix_cpu_ddp_device_ids',
-                 'fix_cpu_sync_bn', 'fix_set_module_inplace_false',
-                 'fix_kd_soft_ce_loss', 'fix_crd_dataset_ragged_classes',
-                 'fix_pack_crd_cls_inputs', 'fix_random_crop_padding_mode',
-                 *TORCH2_ONLY):
-        # torch <= 1.13: the import-time fixes must not act
-        assert (name in acted) == (compat.TORCH2
-                                   or name not in TORCH2_ONLY), name
-    # idempotent: a second apply changes nothing and reports the same
-    assert compat.apply() == acted
 
 
 # STACK #1 -------------------------------------------------------------------
@@ -97,22 +58,6 @@ def test_quantizer_build_raises_clear_error():
         return
     with pytest.raises(compat.QuantizationUnavailableError):
         MODELS.build(cfg)
-
-
-# STACK #8 -------------------------------------------------------------------
-def test_torchvision_import_without_op_schemas():
-    import torchvision.extension as ext
-    if ext._has_ops():
-        # a matching torchvision build: the fix must do nothing
-        assert 'define_torchvision_op_schemas' not in compat.applied_fixes()
-        return
-    proc = run_python('import mmkd_plus', skip='define_torchvision_op_schemas')
-    assert proc.returncode != 0
-    assert 'operator torchvision::nms does not exist' in proc.stderr
-    # with the fix, torchvision's Python parts work
-    from torchvision.transforms import functional as F
-    img = torch.arange(12.).reshape(1, 3, 4)
-    assert torch.equal(F.hflip(img), img.flip(-1))
 
 
 # STACK #2 (silent) ----------------------------------------------------------
@@ -177,106 +122,6 @@ def test_distill_algorithm_sets_relus_not_inplace():
     assert inplace and not any(inplace)
 
 
-# STACK #3 -------------------------------------------------------------------
-def _mmengine_like_checkpoint() -> bytes:
-    from mmengine.logging.history_buffer import HistoryBuffer
-    buf = HistoryBuffer()
-    buf.update(1.5)
-    ckpt = dict(
-        meta=dict(epoch=np.int64(3), lr=np.float64(0.1)),
-        message_hub=dict(log_scalars={'train/loss': buf}),
-        state_dict={'w': torch.ones(2)})
-    stream = io.BytesIO()
-    torch.save(ckpt, stream)
-    return stream.getvalue()
-
-
-def test_weights_only_load_of_mmengine_checkpoint():
-    data = _mmengine_like_checkpoint()
-    if not hasattr(torch.serialization, 'add_safe_globals'):
-        # torch < 2.4 (mmengine loads with weights_only=False): no fix
-        assert 'allow_mmengine_checkpoint_globals' not in compat.ORIGINALS
-        ckpt = torch.load(io.BytesIO(data))
-        assert ckpt['meta']['epoch'] == 3
-        return
-    allowed = compat.ORIGINALS['allow_mmengine_checkpoint_globals']
-    torch.serialization.clear_safe_globals()
-    try:
-        with pytest.raises(Exception, match='HistoryBuffer|Unsupported'):
-            torch.load(io.BytesIO(data), weights_only=True)
-    finally:
-        torch.serialization.add_safe_globals(allowed)
-    ckpt = torch.load(io.BytesIO(data), weights_only=True)
-    assert ckpt['meta']['epoch'] == 3
-    assert ckpt['message_hub']['log_scalars']['train/loss'].current() == 1.5
-    # anything else is still refused by the safe loader
-    stream = io.BytesIO()
-    torch.save({'f': socket.socket}, stream)
-    with pytest.raises(Exception, match='socket'):
-        torch.load(io.BytesIO(stream.getvalue()), weights_only=True)
-
-
-# STACK #5, #6, #7 -----------------------------------------------------------
-
-
-@contextmanager
-def _single_process_group(init):
-    env = dict(
-        RANK='0',
-        WORLD_SIZE='1',
-        LOCAL_RANK='0',
-        MASTER_ADDR='127.0.0.1',
-        MASTER_PORT=str(free_port()))
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        init('nccl')
-        yield
-    finally:
-        if dist.is_initialized():
-            dist.destroy_process_group()
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
-def test_cpu_distributed_init_uses_gloo():
-    import mmengine.dist.utils as dist_utils
-    upstream = compat.ORIGINALS['fix_cpu_distributed_init']
-    with pytest.raises((AttributeError, RuntimeError, AssertionError)):
-        with _single_process_group(upstream):
-            pass
-    with _single_process_group(dist_utils._init_dist_pytorch):
-        assert dist.get_backend() == 'gloo'
-
-
-@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
-def test_cpu_ddp_wrap_and_sync_bn():
-    import mmengine.dist.utils as dist_utils
-    import mmengine.runner.runner as runner_mod
-    from mmengine.model import MMDistributedDataParallel
-    upstream_init = compat.ORIGINALS['fix_cpu_ddp_device_ids']
-    upstream_sync = compat.ORIGINALS['fix_cpu_sync_bn']
-    with _single_process_group(dist_utils._init_dist_pytorch):
-        model = nn.Sequential(nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4))
-        ddp = object.__new__(MMDistributedDataParallel)
-        with pytest.raises(ValueError, match='device_ids'):
-            upstream_init(ddp, module=model, device_ids=[0])
-        wrapped = MMDistributedDataParallel(module=model, device_ids=[0])
-        assert wrapped.device_ids is None
-        # SyncBN: upstream converts, and the CPU forward then fails
-        synced = upstream_sync(
-            nn.Sequential(nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4)))
-        with pytest.raises(ValueError, match='GPU'):
-            synced(torch.randn(2, 3, 4, 4))
-        kept = runner_mod.convert_sync_batchnorm(model, 'torch')
-        assert isinstance(kept[1], nn.BatchNorm2d)
-        kept(torch.randn(2, 3, 4, 4))
-
-
 # STACK #11 -------------------------------------------------------------------
 def test_kd_soft_ce_loss_works_with_mmpretrain():
     import mmrazor.models.losses.kd_soft_ce_loss as kd_ce
@@ -303,27 +148,6 @@ def test_kd_soft_ce_loss_works_with_mmpretrain():
         expected += -(pt * logp).sum()
     expected = tau**2 * expected / 2
     assert loss.item() == pytest.approx(expected, rel=1e-5)
-
-
-def test_torchvision_fix_leaves_a_matching_build_alone(monkeypatch):
-    """Where torchvision's compiled ops load (a matching CUDA/CPU build),
-    the fix loads them and defines no schema of its own, so torchvision's
-    own registration never collides with ours."""
-    import torchvision.extension as ext
-    loaded = []
-    monkeypatch.setattr(torch.ops, 'load_library', loaded.append)
-    assert compat._torchvision_ops_load() is True
-    assert len(loaded) == 1 and '_C' in os.path.basename(loaded[0])
-
-    def fail(path):
-        raise OSError(f'Could not load this library: {path}')
-
-    monkeypatch.setattr(torch.ops, 'load_library', fail)
-    assert compat._torchvision_ops_load() is False
-    # on this machine the real load fails exactly when torchvision has no ops
-    monkeypatch.undo()
-    if not ext._has_ops():
-        assert compat._torchvision_ops_load() is False
 
 
 # STACK #14 -------------------------------------------------------------------
@@ -395,32 +219,3 @@ def test_pack_crd_cls_inputs_without_mmcls(digits_root):
 
 
 # #16 -------------------------------------------------------------------------
-def test_random_crop_pads_in_its_padding_mode():
-    """mmpretrain's RandomCrop pads ``padding`` with zeros whatever its
-    ``padding_mode`` (the original method); fixed, reflect mirrors the
-    image as torchvision's RandomCrop(32, padding=4, padding_mode='reflect')
-    does, and the constant mode and the crop's random draws are unchanged."""
-    import numpy as np
-    import torchvision.transforms.functional as TF
-    from mmpretrain.datasets.transforms import RandomCrop
-    image = np.random.default_rng(0).integers(
-        0, 255, (32, 32, 3), dtype=np.uint8)
-    original = compat.ORIGINALS['fix_random_crop_padding_mode']
-    for mode in ('reflect', 'edge', 'symmetric', 'constant'):
-        crop = RandomCrop(crop_size=40, padding=4, padding_mode=mode)
-        fixed = crop.transform(dict(img=image.copy()))['img']
-        # the whole padded image (40 x 40): torchvision's padding
-        expected = np.asarray(
-            TF.pad(torch.from_numpy(image).permute(2, 0, 1), 4,
-                   padding_mode=mode).permute(1, 2, 0))
-        assert np.array_equal(fixed, expected), mode
-        upstream = original(crop, dict(img=image.copy()))['img']
-        assert (upstream[:4] == 0).all(), mode  # zeros, whatever the mode
-        assert crop.padding == 4  # left as configured
-    crop = RandomCrop(crop_size=32, padding=4, padding_mode='reflect')
-    states = []
-    for transform in (crop.transform, lambda r: original(crop, r)):
-        np.random.seed(3)
-        transform(dict(img=image.copy()))
-        states.append(np.random.get_state()[1].copy())
-    assert np.array_equal(*states)  # the crop draws the same numbers

@@ -1,0 +1,99 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""Fixes of MMEngine on torch 2.x and on machines without a GPU (#3, #5 of
+``docs/compat.md``).
+"""
+import logging
+
+import torch
+
+from .base import ORIGINALS, once
+
+__all__ = [
+    'mmengine_checkpoint_globals', 'allow_mmengine_checkpoint_globals',
+    'fix_cpu_distributed_init'
+]
+
+
+def mmengine_checkpoint_globals() -> list:
+    """The globals an mmengine checkpoint holds (objects, or ``(object,
+    pickled name)`` where the name differs): the allow-list of the safe
+    loaders."""
+    import numpy as np
+    from mmengine.logging.history_buffer import HistoryBuffer
+    allowed = [HistoryBuffer, getattr, np.ndarray, np.dtype]
+    dtype_mods = [np.dtypes] if hasattr(np, 'dtypes') else []
+    for mod in dtype_mods:
+        allowed += [
+            v for k, v in vars(mod).items()
+            if k.endswith('DType') and isinstance(v, type)
+        ]
+    # numpy's pickle helpers live in numpy.core (1.x) or numpy._core (2.x);
+    # register both names so checkpoints cross numpy versions.
+    for modname in ('numpy.core.multiarray', 'numpy._core.multiarray'):
+        for fname in ('_reconstruct', 'scalar'):
+            try:
+                module = __import__(modname, fromlist=[fname])
+                fn = getattr(module, fname)
+            except (ImportError, AttributeError):
+                continue
+            allowed.append((fn, f'{modname}.{fname}'))
+    return allowed
+
+
+@once
+def allow_mmengine_checkpoint_globals() -> bool:
+    """#3: torch>=2.6 ``weights_only=True`` rejects mmengine checkpoints.
+
+    ``resume``, ``load_from`` of a full checkpoint, a ``teacher_ckpt`` taken
+    from a training checkpoint, and MMRazor's converters all fail with
+    ``Unsupported global: GLOBAL mmengine.logging.history_buffer.
+    HistoryBuffer``. We allow-list exactly the globals an mmengine checkpoint
+    holds (``HistoryBuffer``, numpy arrays, scalars and dtypes under both
+    the ``numpy.core`` and ``numpy._core`` names), keeping the safe loader
+    for everything else.
+    """
+    add = getattr(torch.serialization, 'add_safe_globals', None)
+    if add is None:  # torch < 2.4 loads everything anyway
+        return False
+    allowed = mmengine_checkpoint_globals()
+    ORIGINALS['allow_mmengine_checkpoint_globals'] = allowed
+    add(allowed)
+    return True
+
+
+@once
+def fix_cpu_distributed_init() -> bool:
+    """#5: ``launcher='pytorch'`` without a GPU fails.
+
+    mmengine's ``_init_dist_pytorch`` always calls
+    ``torch.cuda.set_device``, which on a CPU build raises
+    ``AttributeError: module 'torch._C' has no attribute
+    '_cuda_setDevice'``, and defaults to NCCL. When no GPU is visible we
+    initialise the process group with gloo instead, so ``torchrun`` works
+    on CPUs with no flag from the user. Rank 0 says so in one line at the
+    start (the config, logged and dumped, keeps its backend), whichever
+    train script runs: ours or, through ``python -m mmkd_plus``, MMRazor's.
+    """
+    import mmengine.dist.utils as dist_utils
+    original = dist_utils._init_dist_pytorch
+    if getattr(original, '__mmkd_plus__', False):
+        return False
+
+    def _init_dist_pytorch(backend, init_backend='torch', **kwargs):
+        if torch.cuda.is_available() or init_backend != 'torch':
+            return original(backend, init_backend=init_backend, **kwargs)
+        torch.distributed.init_process_group(backend='gloo', **kwargs)
+        if backend != 'gloo' and torch.distributed.get_rank() == 0:
+            from mmengine.logging import print_log
+            print_log(
+                f'no GPU: {torch.distributed.get_world_size()} CPU processes '
+                f'with gloo instead of {backend} (the config\'s '
+                f'env_cfg.dist_cfg.backend={backend!r} needs GPUs and stays '
+                'as it is in the config that is logged and dumped).',
+                logger='current',
+                level=logging.WARNING)
+
+    _init_dist_pytorch.__mmkd_plus__ = True  # type: ignore[attr-defined]
+    ORIGINALS['fix_cpu_distributed_init'] = original
+    dist_utils._init_dist_pytorch = _init_dist_pytorch
+    return True

@@ -1,0 +1,91 @@
+# Copyright (c) OpenMMLab. All rights reserved.
+"""The fixes of MMEngine (#3, #5), each shown failing without it.
+"""
+import io
+import os
+import socket
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+import torch
+import torch.distributed as dist
+from kd_test_utils import free_port
+
+from mmkd_plus import compat
+
+
+# STACK #3 -------------------------------------------------------------------
+def _mmengine_like_checkpoint() -> bytes:
+    from mmengine.logging.history_buffer import HistoryBuffer
+    buf = HistoryBuffer()
+    buf.update(1.5)
+    ckpt = dict(
+        meta=dict(epoch=np.int64(3), lr=np.float64(0.1)),
+        message_hub=dict(log_scalars={'train/loss': buf}),
+        state_dict={'w': torch.ones(2)})
+    stream = io.BytesIO()
+    torch.save(ckpt, stream)
+    return stream.getvalue()
+
+
+def test_weights_only_load_of_mmengine_checkpoint():
+    data = _mmengine_like_checkpoint()
+    if not hasattr(torch.serialization, 'add_safe_globals'):
+        # torch < 2.4 (mmengine loads with weights_only=False): no fix
+        assert 'allow_mmengine_checkpoint_globals' not in compat.ORIGINALS
+        ckpt = torch.load(io.BytesIO(data))
+        assert ckpt['meta']['epoch'] == 3
+        return
+    allowed = compat.ORIGINALS['allow_mmengine_checkpoint_globals']
+    torch.serialization.clear_safe_globals()
+    try:
+        with pytest.raises(Exception, match='HistoryBuffer|Unsupported'):
+            torch.load(io.BytesIO(data), weights_only=True)
+    finally:
+        torch.serialization.add_safe_globals(allowed)
+    ckpt = torch.load(io.BytesIO(data), weights_only=True)
+    assert ckpt['meta']['epoch'] == 3
+    assert ckpt['message_hub']['log_scalars']['train/loss'].current() == 1.5
+    # anything else is still refused by the safe loader
+    stream = io.BytesIO()
+    torch.save({'f': socket.socket}, stream)
+    with pytest.raises(Exception, match='socket'):
+        torch.load(io.BytesIO(stream.getvalue()), weights_only=True)
+
+
+# STACK #5, #6, #7 -----------------------------------------------------------
+
+
+@contextmanager
+def _single_process_group(init):
+    env = dict(
+        RANK='0',
+        WORLD_SIZE='1',
+        LOCAL_RANK='0',
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=str(free_port()))
+    old = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        init('nccl')
+        yield
+    finally:
+        if dist.is_initialized():
+            dist.destroy_process_group()
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
+def test_cpu_distributed_init_uses_gloo():
+    import mmengine.dist.utils as dist_utils
+    upstream = compat.ORIGINALS['fix_cpu_distributed_init']
+    with pytest.raises((AttributeError, RuntimeError, AssertionError)):
+        with _single_process_group(upstream):
+            pass
+    with _single_process_group(dist_utils._init_dist_pytorch):
+        assert dist.get_backend() == 'gloo'
