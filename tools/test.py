@@ -30,9 +30,8 @@ from mmengine.runner import Runner  # noqa: E402
 
 from mmkd_plus.models.algorithms import (  # noqa: E402
     drop_teacher_files, teacher_from_run_checkpoint)
-from mmkd_plus.utils import (call_explained, cpu_ddp_wrapper,  # noqa: E402
-                             finish_distributed, load_checkpoint_file,
-                             merge_cfg_options)
+from mmkd_plus.utils import (call_explained, finish_distributed,  # noqa: E402
+                             load_checkpoint_file, merge_cfg_options)
 
 
 def parse_args(argv=None):
@@ -94,7 +93,6 @@ def main(argv=None):
                          'Evaluate another checkpoint of the run.')
     cfg = Config.fromfile(args.config)
     cfg.launcher = args.launcher
-    cpu_ddp_wrapper(cfg)
     # data_root=X reaches every dataloader (see mmkd_plus.utils.data_root)
     merge_cfg_options(cfg, args.cfg_options)
     if args.work_dir is not None:

@@ -28,9 +28,9 @@ from mmengine.runner import Runner  # noqa: E402
 from mmkd_plus.models.algorithms import (  # noqa: E402
     drop_teacher_files, teacher_from_run_checkpoint)
 from mmkd_plus.models.losses.sskd_loss import check_sskd_weights  # noqa: E402
-from mmkd_plus.utils import (call_explained, cpu_ddp_wrapper,  # noqa: E402
-                             finish_distributed, load_checkpoint_file,
-                             merge_cfg_options, other_checkpoints)
+from mmkd_plus.utils import (call_explained, finish_distributed,  # noqa: E402
+                             load_checkpoint_file, merge_cfg_options,
+                             other_checkpoints)
 
 
 def parse_args(argv=None):
@@ -138,7 +138,6 @@ def merge_args(cfg, args):
     elif args.resume is not None:
         cfg.resume = True
         cfg.load_from = args.resume
-    cpu_ddp_wrapper(cfg)
     return cfg
 
 

@@ -1,5 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""Fixes of MMEngine on torch 2.x and on machines without a GPU (#3, #5 of
+"""Fixes of MMEngine on torch 2.x and on machines without a GPU (#3, #5, #6 of
 ``docs/compat.md``).
 """
 import logging
@@ -10,7 +10,7 @@ from .base import ORIGINALS, once
 
 __all__ = [
     'mmengine_checkpoint_globals', 'allow_mmengine_checkpoint_globals',
-    'fix_cpu_distributed_init'
+    'fix_cpu_distributed_init', 'fix_cpu_ddp_device_ids'
 ]
 
 
@@ -96,4 +96,40 @@ def fix_cpu_distributed_init() -> bool:
     _init_dist_pytorch.__mmkd_plus__ = True  # type: ignore[attr-defined]
     ORIGINALS['fix_cpu_distributed_init'] = original
     dist_utils._init_dist_pytorch = _init_dist_pytorch
+    return True
+
+
+@once
+def fix_cpu_ddp_device_ids() -> bool:
+    """#6: wrapping a CPU model in DDP fails.
+
+    mmengine's ``Runner.wrap_model`` passes ``device_ids=[LOCAL_RANK]``,
+    which torch rejects for a CPU module (``ValueError:
+    DistributedDataParallel device_ids and output_device arguments only
+    work with single-device/multiple-device GPU modules or CPU modules``).
+    We drop ``device_ids``/``output_device`` when the module lives on the
+    CPU. Needed by MMEngine's and MMRazor's own ``tools/train.py`` (run
+    through ``python -m mmkd_plus``), which cannot pass ``device_ids=None``:
+    a config's ``model_wrapper_cfg`` would have to restate the whole wrapper
+    (``find_unused_parameters``, ``broadcast_buffers``) to do it.
+    """
+    from mmengine.model import MMDistributedDataParallel
+    original = MMDistributedDataParallel.__init__
+    if getattr(original, '__mmkd_plus__', False):
+        return False
+
+    def __init__(self, module, detect_anomalous_params=False, **kwargs):
+        params = list(module.parameters())
+        if params and params[0].device.type == 'cpu':
+            kwargs.pop('device_ids', None)
+            kwargs.pop('output_device', None)
+        original(
+            self,
+            module=module,
+            detect_anomalous_params=detect_anomalous_params,
+            **kwargs)
+
+    __init__.__mmkd_plus__ = True  # type: ignore[attr-defined]
+    ORIGINALS['fix_cpu_ddp_device_ids'] = original
+    MMDistributedDataParallel.__init__ = __init__
     return True

@@ -4,8 +4,8 @@ from .checkpoint import (CheckpointGlobalError, CorruptCheckpointError,
                          corrupt_checkpoint_message, load_checkpoint_file,
                          other_checkpoints)
 from .data_root import merge_cfg_options, set_data_root
-from .dist import (all_gather_rows, cpu_ddp_wrapper, dist_info,
-                   finish_distributed, gathered_sizes, is_distributed)
+from .dist import (all_gather_rows, dist_info, finish_distributed,
+                   gathered_sizes, is_distributed)
 from .network_config import (PREFIX, checkpoint_recipe, config_root,
                              network_config, resolve_cfg_path)
 from .registry_hints import (accepted_arguments, call_explained,
@@ -22,5 +22,5 @@ __all__ = [
     'is_distributed', 'DEFAULT_SCOPE', 'register_all_modules',
     'merge_cfg_options', 'set_data_root', 'accepted_arguments',
     'call_explained', 'explain_unknown_argument', 'explain_unknown_type',
-    'find_type_keys', 'registered_names', 'cpu_ddp_wrapper'
+    'find_type_keys', 'registered_names'
 ]

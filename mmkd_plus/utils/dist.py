@@ -4,8 +4,7 @@
 MMEngine's ``mmengine.dist`` covers objects and equal-shaped tensors; the
 losses of mmkd_plus also need rows gathered from ranks whose batches differ
 in length (a last, smaller batch) and, for SSKD, gathered with gradients.
-The tools wrap a CPU model in DDP without ``device_ids`` when no GPU is
-visible, and need the process group torn down before the interpreter exits:
+The tools need the process group torn down before the interpreter exits:
 gloo's worker threads that are still alive then abort the process
 ("terminate called without an active exception") at random, and torchrun
 reports a failed run although training finished.
@@ -18,7 +17,7 @@ from torch import Tensor
 
 __all__ = [
     'dist_info', 'is_distributed', 'gathered_sizes', 'all_gather_rows',
-    'finish_distributed', 'cpu_ddp_wrapper'
+    'finish_distributed'
 ]
 
 
@@ -98,25 +97,3 @@ def finish_distributed() -> None:
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
         dist.destroy_process_group()
-
-
-def cpu_ddp_wrapper(cfg) -> None:
-    """Without a GPU, a distributed run wraps a CPU model: DDP takes no
-    ``device_ids`` then (MMEngine passes ``[LOCAL_RANK]``, which torch
-    refuses for a CPU module), so the config's wrapper gets
-    ``device_ids=None`` (the default wrapper written out as MMEngine
-    builds it, when the config has none)."""
-    from mmengine.registry import MODEL_WRAPPERS
-    from torch.nn.parallel import DistributedDataParallel
-    if cfg.get('launcher', 'none') == 'none' or torch.cuda.is_available():
-        return
-    wrapper = cfg.get('model_wrapper_cfg') or dict(
-        type='MMDistributedDataParallel',
-        broadcast_buffers=False,
-        find_unused_parameters=cfg.get('find_unused_parameters', False))
-    wrapper_type = MODEL_WRAPPERS.get(
-        wrapper.get('type', 'MMDistributedDataParallel'))
-    if isinstance(wrapper_type, type) and issubclass(
-            wrapper_type, DistributedDataParallel):
-        wrapper.setdefault('device_ids', None)
-    cfg.model_wrapper_cfg = wrapper

@@ -16,7 +16,8 @@ TORCH2_ONLY = ('stub_mmrazor_quantization',
 
 def test_fixes_applied_for_this_torch():
     acted = compat.applied_fixes()
-    for name in ('fix_cpu_distributed_init', 'fix_set_module_inplace_false',
+    for name in ('fix_cpu_distributed_init', 'fix_cpu_ddp_device_ids',
+                 'fix_set_module_inplace_false',
                  'fix_kd_soft_ce_loss', 'fix_crd_dataset_ragged_classes',
                  'fix_pack_crd_cls_inputs', 'fix_random_crop_padding_mode',
                  *TORCH2_ONLY):

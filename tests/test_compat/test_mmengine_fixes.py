@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 import torch.distributed as dist
+import torch.nn as nn
 from kd_test_utils import free_port
 
 from mmkd_plus import compat
@@ -89,3 +90,18 @@ def test_cpu_distributed_init_uses_gloo():
             pass
     with _single_process_group(dist_utils._init_dist_pytorch):
         assert dist.get_backend() == 'gloo'
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
+def test_cpu_ddp_wrap():
+    import mmengine.dist.utils as dist_utils
+    from mmengine.model import MMDistributedDataParallel
+    upstream_init = compat.ORIGINALS['fix_cpu_ddp_device_ids']
+    with _single_process_group(dist_utils._init_dist_pytorch):
+        model = nn.Sequential(nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4))
+        ddp = object.__new__(MMDistributedDataParallel)
+        with pytest.raises(ValueError, match='device_ids'):
+            upstream_init(ddp, module=model, device_ids=[0])
+        wrapped = MMDistributedDataParallel(module=model, device_ids=[0])
+        assert wrapped.device_ids is None
+        assert wrapped(torch.randn(2, 3, 4, 4)).shape == (2, 4, 4, 4)

@@ -7,9 +7,9 @@ import pytest
 import torch
 from kd_test_utils import run_script
 
-from mmkd_plus.utils.dist import (all_gather_rows, cpu_ddp_wrapper,
-                                  dist_info, finish_distributed,
-                                  gathered_sizes, is_distributed)
+from mmkd_plus.utils.dist import (all_gather_rows, dist_info,
+                                  finish_distributed, gathered_sizes,
+                                  is_distributed)
 
 
 def test_single_process_is_the_identity():
@@ -73,47 +73,3 @@ def test_rows_of_unequal_ranks_and_their_gradients(tmp_path):
         assert torch.equal(out['grad_rows'], expected)
         assert not out['requires_grad']
         assert torch.equal(out['grad'], torch.full((2 + rank, 2), 3.0))
-
-
-@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
-def test_cpu_ddp_wrapper(tmp_path):
-    """MMEngine wraps a distributed model with device_ids=[LOCAL_RANK],
-    which torch refuses for a CPU module; the config's wrapper gets
-    device_ids=None, which wraps it."""
-    import torch.distributed as dist
-    import torch.nn as nn
-    from mmengine.config import Config
-    from mmengine.model import MMDistributedDataParallel
-    cfg = Config(dict(launcher='none'))
-    cpu_ddp_wrapper(cfg)
-    assert 'model_wrapper_cfg' not in cfg  # not distributed: untouched
-    cfg = Config(dict(launcher='pytorch', find_unused_parameters=True))
-    cpu_ddp_wrapper(cfg)
-    assert cfg.model_wrapper_cfg == dict(
-        type='MMDistributedDataParallel', broadcast_buffers=False,
-        find_unused_parameters=True, device_ids=None)
-    # a wrapper of the config keeps its keys; one that is no DDP is left
-    cfg = Config(dict(launcher='slurm', model_wrapper_cfg=dict(
-        type='MMDistributedDataParallel', detect_anomalous_params=True)))
-    cpu_ddp_wrapper(cfg)
-    assert cfg.model_wrapper_cfg == dict(
-        type='MMDistributedDataParallel', detect_anomalous_params=True,
-        device_ids=None)
-    cfg = Config(dict(launcher='pytorch', model_wrapper_cfg=dict(
-        type='MMFullyShardedDataParallel')))
-    cpu_ddp_wrapper(cfg)
-    assert 'device_ids' not in cfg.model_wrapper_cfg
-    dist.init_process_group('gloo', init_method=f'file://{tmp_path}/rdv',
-                            rank=0, world_size=1)
-    try:
-        model = nn.Linear(2, 2)
-        with pytest.raises(ValueError, match='device_ids'):
-            MMDistributedDataParallel(module=model, device_ids=[0])
-        cfg = Config(dict(launcher='pytorch'))
-        cpu_ddp_wrapper(cfg)
-        kwargs = {k: v for k, v in cfg.model_wrapper_cfg.items()
-                  if k != 'type'}
-        assert MMDistributedDataParallel(module=model, **kwargs)(
-            torch.ones(1, 2)).shape == (1, 2)
-    finally:
-        dist.destroy_process_group()
