@@ -16,7 +16,7 @@ checkpoint this tool
    (:class:`mmkd_plus.engine.TeacherFeatureExtractor`, a seeded sample of
    at most the hook's k-means budget);
 2. loads the vocabulary from ``--vocab-file`` (the loss's
-   ``load_vocabulary``, as the hook's ``vocab_file``), or builds it with
+   ``load_vocabulary`` of the hook, as its ``vocab_file``), or builds it with
    the hook's k-means settings (the loss's ``build_vocabulary``);
 3. prints :func:`mmkd_plus.ops.quest.closest_word_probability` over a
    range of tau and the tau reaching ``--target``
@@ -45,6 +45,8 @@ from mmengine.registry import MODELS, DefaultScope  # noqa: E402
 
 from mmkd_plus.engine import (  # noqa: E402
     TeacherFeatureExtractor, find_quest_loss, vocabulary_dataloader)
+from mmkd_plus.engine.hooks.quest_vocabulary_hook import \
+    load_vocabulary  # noqa: E402
 from mmkd_plus.ops.quest import (  # noqa: E402
     closest_word_probability, tau_for_closest_word_probability)
 
@@ -185,7 +187,7 @@ def main(argv=None) -> dict:
     if feats.shape[0] == 0:
         raise ValueError('No teacher vectors were extracted.')
     if args.vocab_file is not None:
-        loss.load_vocabulary(args.vocab_file)
+        load_vocabulary(loss, args.vocab_file)
         source = args.vocab_file
     else:
         stats = loss.build_vocabulary(

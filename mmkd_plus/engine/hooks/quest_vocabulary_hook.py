@@ -1,10 +1,13 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 import math
+import os
+import os.path as osp
 import time
-from typing import Optional
+from typing import Optional, Union
 
 import torch
-from mmengine.dist import all_reduce, gather_object, get_rank, get_world_size
+from mmengine.dist import (all_reduce, broadcast, broadcast_object_list,
+                           gather_object, get_rank, get_world_size)
 from mmengine.hooks import Hook
 
 from mmkd_plus.engine.teacher_features import (TeacherFeatureExtractor,
@@ -12,8 +15,94 @@ from mmkd_plus.engine.teacher_features import (TeacherFeatureExtractor,
                                                vocabulary_dataloader)
 from mmkd_plus.models.losses.quest_loss import AGREEMENT_KEY
 from mmkd_plus.registry import HOOKS
+from mmkd_plus.utils import load_checkpoint_file
 
-__all__ = ['QuESTVocabularyHook']
+__all__ = [
+    'QuESTVocabularyHook', 'load_vocabulary', 'save_vocabulary',
+    'broadcast_vocabulary'
+]
+
+
+def load_vocabulary(loss, path: str) -> None:
+    """Install in ``loss`` the vocabulary of a file
+    :func:`save_vocabulary` wrote.
+
+    Args:
+        loss (QuESTLoss): The loss to fill.
+        path (str): A ``.pth`` file holding a ``(num_words,
+            feat_channels)`` tensor or a dict with key ``'vocab'``.
+    """
+    if not osp.isfile(path):
+        raise FileNotFoundError(
+            f'The vocabulary file vocab_file={path!r} does not exist; '
+            'remove the key to build the vocabulary instead.')
+    obj = load_checkpoint_file(
+        path, 'vocab_file', 'Point vocab_file at a vocabulary that '
+        'save_vocab_file wrote, or remove the key to build it.')
+    vocab = obj.get('vocab') if isinstance(obj, dict) else obj
+    if not isinstance(vocab, torch.Tensor):
+        raise TypeError(f'vocab_file={path!r} holds neither a tensor nor '
+                        "a dict with a 'vocab' tensor.")
+    expected = (loss.num_words, loss.feat_channels)
+    if tuple(vocab.shape) != expected:
+        raise ValueError(
+            f'vocab_file={path!r} holds a vocabulary of shape '
+            f'{tuple(vocab.shape)}, but the loss expects (num_words, '
+            f'feat_channels) = {expected}.')
+    loss.set_vocabulary(vocab.float())
+
+
+def save_vocabulary(loss, path: str, **meta) -> None:
+    """Save the vocabulary of ``loss`` (with its ``tau``, ``downscale``
+    and ``meta``).
+
+    Args:
+        loss (QuESTLoss): A loss that holds a vocabulary.
+        path (str): Destination ``.pth`` file; its folder is created.
+        **meta: More entries of the saved dict (e.g. ``num_images``).
+    """
+    if not loss.is_ready:
+        raise RuntimeError('No vocabulary to save (vocab_ready is False).')
+    if osp.dirname(path):
+        os.makedirs(osp.dirname(path), exist_ok=True)
+    torch.save(
+        dict(
+            vocab=loss.vocab.detach().cpu(),
+            tau=loss.tau,
+            downscale=loss.downscale,
+            **meta), path)
+
+
+def broadcast_vocabulary(loss,
+                         stats: Union[dict, Exception, None] = None,
+                         src: int = 0) -> Optional[dict]:
+    """Give the ``loss`` of every DDP rank the vocabulary of rank ``src``.
+
+    Call it on every rank (a no-op in a single process apart from the
+    error). ``src`` passes what its build returned: the statistics, or the
+    exception it raised, which is then raised on every rank, so no rank
+    waits forever for a vocabulary that will not come.
+
+    Args:
+        loss (QuESTLoss): This rank's loss.
+        stats (dict | Exception, optional): On ``src``, the statistics of
+            ``loss.build_vocabulary`` or its exception. Ignored on the
+            other ranks.
+        src (int): The rank that holds the vocabulary. Defaults to 0.
+
+    Returns:
+        dict | None: ``src``'s statistics, on every rank.
+    """
+    if get_world_size() > 1:
+        box = [stats]
+        broadcast_object_list(box, src=src)
+        stats = box[0]
+    if isinstance(stats, Exception):
+        raise stats
+    if get_world_size() > 1:
+        broadcast(loss.vocab, src=src)
+        loss.vocab_ready.fill_(True)
+    return stats
 
 
 @HOOKS.register_module()
@@ -96,8 +185,8 @@ class QuESTVocabularyHook(Hook):
                 f'QuESTVocabularyHook: {self.loss_name} already holds a '
                 'vocabulary (restored from a checkpoint): skip building it.')
         elif self.vocab_file is not None:
-            loss.load_vocabulary(self.vocab_file)
-            loss.broadcast_vocabulary()
+            load_vocabulary(loss, self.vocab_file)
+            broadcast_vocabulary(loss)
             runner.logger.info(
                 f'QuESTVocabularyHook: loaded the {tuple(loss.vocab.shape)} '
                 f'vocabulary of {self.loss_name} from {self.vocab_file}.')
@@ -138,7 +227,7 @@ class QuESTVocabularyHook(Hook):
             except ValueError as err:
                 stats = err
         del shards, feats
-        stats = loss.broadcast_vocabulary(stats)
+        stats = broadcast_vocabulary(loss, stats)
         runner.logger.info(
             f'QuESTVocabularyHook: built the {tuple(loss.vocab.shape)} '
             f'vocabulary of {self.loss_name} in {time.time() - start:.1f}s '
@@ -150,7 +239,8 @@ class QuESTVocabularyHook(Hook):
         path = self.save_vocab_file
         if path is not None and ('{rank}' in path or rank == 0):
             path = path.format(rank=rank) if '{rank}' in path else path
-            loss.save_vocabulary(
+            save_vocabulary(
+                loss,
                 path,
                 num_images=extractor.num_images,
                 closest_word_probability=stats['prob'])

@@ -1,18 +1,19 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+import logging
 from typing import Optional, Tuple, Union
 
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.logging import MessageHub
+from mmengine.logging import MessageHub, print_log
 
-from mmkd_plus.ops.quest import quest_kl, soft_assign
+from mmkd_plus.ops.kmeans import compute_device, kmeans
+from mmkd_plus.ops.quest import closest_word_probability, quest_kl, soft_assign
 from mmkd_plus.ops.quest_fused import (CosineScores, materialize_scores,
                                        quest_kl_cosine, quest_kl_from_scores)
 from mmkd_plus.registry import MODELS
 from .flag_buffer import flag_buffer, upgrade_bool_flags
-from .quest_vocabulary import QuESTVocabularyMixin
 
 __all__ = ['QuESTLoss']
 
@@ -26,7 +27,7 @@ CLOSEST_WORD_KEY = 'train/quest_closest_word_probability'
 
 
 @MODELS.register_module()
-class QuESTLoss(QuESTVocabularyMixin, nn.Module):
+class QuESTLoss(nn.Module):
     """QuEST: KL between the teacher's and the student's word assignments.
 
     "QuEST: Quantized embedding space for transferring knowledge" (Jain et
@@ -41,11 +42,12 @@ class QuESTLoss(QuESTVocabularyMixin, nn.Module):
 
     The vocabulary is the buffer ``vocab`` (K x C_T) with the flag
     ``vocab_ready``: both are saved in checkpoints, so ``--resume`` and
-    ``load_from`` restore them. The loss owns its vocabulary API
-    (:class:`QuESTVocabularyMixin`): :meth:`build_vocabulary` (k-means on
-    teacher vectors), :meth:`load_vocabulary`, :meth:`save_vocabulary`,
-    :meth:`broadcast_vocabulary` (DDP) and :meth:`set_vocabulary`;
-    :class:`QuESTVocabularyHook` calls them before training.
+    ``load_from`` restore them. The loss fills it from teacher vectors
+    (:meth:`build_vocabulary`, k-means) or from given words
+    (:meth:`set_vocabulary`); reading and writing vocabulary files and
+    giving every DDP rank the same words is the business of
+    :class:`~mmkd_plus.engine.hooks.QuESTVocabularyHook`, which does it
+    before training.
 
     The fraction of positions where ``argmax p_S == argmax p_T`` is
     published to the MessageHub under ``agreement_key`` (the authors'
@@ -167,6 +169,67 @@ class QuESTLoss(QuESTVocabularyMixin, nn.Module):
             raise ValueError('The vocabulary holds NaN or inf values.')
         self.vocab.copy_(vocab.to(self.vocab))
         self.vocab_ready.fill_(True)
+
+    def build_vocabulary(self,
+                         feats: torch.Tensor,
+                         niter: int = 20,
+                         seed: int = 0,
+                         max_points_per_centroid: float = 256,
+                         backend: str = 'auto') -> dict:
+        """Cluster teacher vectors into ``num_words`` words and install them.
+
+        k-means as :func:`mmkd_plus.ops.kmeans.kmeans` (QuEST's: L2 on the
+        raw vectors, random start). The vectors go to the GPU when there is
+        one (:func:`~mmkd_plus.ops.kmeans.compute_device`), so that the
+        torch fallback of k-means and the closest-word statistic run there.
+
+        Args:
+            feats (Tensor): ``(N, feat_channels)`` teacher vectors, pooled
+                as :meth:`pool_teacher` does.
+            niter (int): k-means iterations. Defaults to 20.
+            seed (int): k-means seed. Defaults to 0.
+            max_points_per_centroid (int | float): k-means clusters at most
+                this many vectors per word (a seeded sample). Defaults to
+                256.
+            backend (str): 'auto', 'faiss' or 'torch'. Defaults to 'auto'.
+
+        Returns:
+            dict: ``prob`` (the mean closest-word probability of ``feats``
+            at ``tau``), ``backend``, ``points`` (clustered), ``vectors``
+            (given) and ``inertia`` (mean squared distance to the closest
+            word).
+        """
+        if feats.dim() != 2 or feats.shape[1] != self.feat_channels:
+            raise ValueError(
+                f'The teacher vectors are {tuple(feats.shape)} but the loss '
+                f'has feat_channels={self.feat_channels}: record a teacher '
+                'layer of that width or set feat_channels to its width.')
+        feats = feats.to(compute_device(feats))
+        result = kmeans(
+            feats,
+            self.num_words,
+            niter=niter,
+            seed=seed,
+            max_points_per_centroid=max_points_per_centroid,
+            backend=backend)
+        self.set_vocabulary(result.centroids)
+        prob = float(
+            closest_word_probability(feats, result.centroids.to(feats.device),
+                                     self.tau))
+        if not 0.95 <= prob <= 0.9999:
+            print_log(
+                f'QuEST vocabulary: the mean closest-word probability '
+                f"{prob:.4f} is far from QuEST's ~0.996: consider retuning "
+                f'the loss tau ({self.tau:g}), e.g. with '
+                'tools/analysis/quest_tau.py.',
+                logger='current',
+                level=logging.WARNING)
+        return dict(
+            prob=prob,
+            backend=result.backend,
+            points=result.num_points,
+            vectors=int(feats.shape[0]),
+            inertia=result.inertia)
 
     def pool_teacher(self, t_feature: torch.Tensor) -> torch.Tensor:
         """The teacher map as the loss sees it (pooled by ``downscale``)."""

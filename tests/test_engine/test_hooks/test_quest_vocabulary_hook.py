@@ -10,8 +10,11 @@ import torch
 from kd_test_utils import REPO, load_short_cfg
 from mmengine.runner import Runner
 
-import mmkd_plus.models.losses.quest_vocabulary as vocab_module
-from mmkd_plus.engine.hooks.quest_vocabulary_hook import QuESTVocabularyHook
+import mmkd_plus.models.losses.quest_loss as vocab_module
+from mmkd_plus.engine.hooks.quest_vocabulary_hook import (QuESTVocabularyHook,
+                                                          broadcast_vocabulary,
+                                                          load_vocabulary,
+                                                          save_vocabulary)
 from mmkd_plus.models.architectures.connectors.quest_connector import \
     QuESTConnector  # noqa: F401 (registers it)
 from mmkd_plus.models.losses.quest_loss import AGREEMENT_KEY, QuESTLoss
@@ -227,3 +230,49 @@ def test_explicit_dataloader_entry(digits_root, digits_teacher_ckpt,
     log = _log_text(work)
     assert 'teacher features of 16 of 16 images' in log
     assert 'from 1024 vectors' in log  # 16 images x 8 x 8 positions
+
+
+VOCAB = torch.tensor([[0., 0.], [10., 0.], [0., 10.]])
+
+
+def test_save_then_load_round_trip(tmp_path):
+    loss = QuESTLoss(num_words=3, feat_channels=2, tau=0.3, downscale=2)
+    loss.set_vocabulary(VOCAB)
+    path = str(tmp_path / 'sub' / 'vocab.pth')
+    save_vocabulary(loss, path, num_images=7)
+    saved = torch.load(path)
+    assert saved['tau'] == 0.3 and saved['downscale'] == 2
+    assert saved['num_images'] == 7
+    other = QuESTLoss(num_words=3, feat_channels=2)
+    load_vocabulary(other, path)
+    assert other.is_ready
+    torch.testing.assert_close(other.vocab, VOCAB)
+    # a bare tensor file works too
+    torch.save(VOCAB * 2, str(tmp_path / 'bare.pth'))
+    load_vocabulary(other, str(tmp_path / 'bare.pth'))
+    torch.testing.assert_close(other.vocab, VOCAB * 2)
+
+
+def test_load_and_save_errors(tmp_path):
+    loss = QuESTLoss(num_words=3, feat_channels=2)
+    with pytest.raises(RuntimeError, match='No vocabulary to save'):
+        save_vocabulary(loss, str(tmp_path / 'x.pth'))
+    with pytest.raises(FileNotFoundError, match='vocab_file=.*none.pth'):
+        load_vocabulary(loss, str(tmp_path / 'none.pth'))
+    torch.save(dict(words=VOCAB), str(tmp_path / 'keys.pth'))
+    with pytest.raises(TypeError, match="'vocab' tensor"):
+        load_vocabulary(loss, str(tmp_path / 'keys.pth'))
+    torch.save(torch.zeros(4, 2), str(tmp_path / 'wide.pth'))
+    with pytest.raises(ValueError, match=r'\(4, 2\).*\(3, 2\)'):
+        load_vocabulary(loss, str(tmp_path / 'wide.pth'))
+    assert not loss.is_ready
+
+
+def test_broadcast_in_one_process_returns_stats_or_raises():
+    loss = QuESTLoss(num_words=3, feat_channels=2)
+    loss.set_vocabulary(VOCAB)
+    assert broadcast_vocabulary(loss, dict(prob=0.9)) == dict(prob=0.9)
+    assert broadcast_vocabulary(loss) is None
+    with pytest.raises(ValueError, match='no words'):
+        broadcast_vocabulary(loss, ValueError('no words'))
+    torch.testing.assert_close(loss.vocab, VOCAB)

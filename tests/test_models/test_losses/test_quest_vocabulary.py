@@ -1,11 +1,11 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""The vocabulary API of QuESTLoss: build, load, save, broadcast."""
+"""QuESTLoss.build_vocabulary: k-means words installed and reported."""
 import sys
 
 import pytest
 import torch
 
-import mmkd_plus.models.losses.quest_vocabulary as vocab_module
+import mmkd_plus.models.losses.quest_loss as vocab_module
 from mmkd_plus.models.losses.quest_loss import QuESTLoss
 from mmkd_plus.ops.quest import closest_word_probability
 
@@ -70,46 +70,3 @@ def test_build_runs_kmeans_and_the_statistic_on_the_compute_device(
     assert seen == {'kmeans': meta, 'prob': (meta, meta)}
     assert stats['backend'] == 'torch (cuda:0)'
     torch.testing.assert_close(loss.vocab, CENTRES)  # installed on its own
-
-
-def test_save_then_load_round_trip(tmp_path):
-    loss = QuESTLoss(num_words=3, feat_channels=2, tau=0.3, downscale=2)
-    loss.set_vocabulary(CENTRES)
-    path = str(tmp_path / 'sub' / 'vocab.pth')
-    loss.save_vocabulary(path, num_images=7)
-    saved = torch.load(path)
-    assert saved['tau'] == 0.3 and saved['downscale'] == 2
-    assert saved['num_images'] == 7
-    other = QuESTLoss(num_words=3, feat_channels=2)
-    other.load_vocabulary(path)
-    assert other.is_ready
-    torch.testing.assert_close(other.vocab, CENTRES)
-    # a bare tensor file works too
-    torch.save(CENTRES * 2, str(tmp_path / 'bare.pth'))
-    other.load_vocabulary(str(tmp_path / 'bare.pth'))
-    torch.testing.assert_close(other.vocab, CENTRES * 2)
-
-
-def test_load_and_save_errors(tmp_path):
-    loss = QuESTLoss(num_words=3, feat_channels=2)
-    with pytest.raises(RuntimeError, match='No vocabulary to save'):
-        loss.save_vocabulary(str(tmp_path / 'x.pth'))
-    with pytest.raises(FileNotFoundError, match='vocab_file=.*none.pth'):
-        loss.load_vocabulary(str(tmp_path / 'none.pth'))
-    torch.save(dict(words=CENTRES), str(tmp_path / 'keys.pth'))
-    with pytest.raises(TypeError, match="'vocab' tensor"):
-        loss.load_vocabulary(str(tmp_path / 'keys.pth'))
-    torch.save(torch.zeros(4, 2), str(tmp_path / 'wide.pth'))
-    with pytest.raises(ValueError, match=r'\(4, 2\).*\(3, 2\)'):
-        loss.load_vocabulary(str(tmp_path / 'wide.pth'))
-    assert not loss.is_ready
-
-
-def test_broadcast_in_one_process_returns_stats_or_raises():
-    loss = QuESTLoss(num_words=3, feat_channels=2)
-    loss.set_vocabulary(CENTRES)
-    assert loss.broadcast_vocabulary(dict(prob=0.9)) == dict(prob=0.9)
-    assert loss.broadcast_vocabulary() is None
-    with pytest.raises(ValueError, match='no words'):
-        loss.broadcast_vocabulary(ValueError('no words'))
-    torch.testing.assert_close(loss.vocab, CENTRES)
