@@ -1,16 +1,15 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""TeacherCacheDataset replays the views the teacher saw, with its outputs,
-and EpochTaggedSampler carries the epoch to it."""
+"""TeacherCacheDataset replays the views the teacher saw, with its
+outputs."""
 import numpy as np
 import pytest
 import torch
 from kd_test_utils import CACHED_KD_DIGITS, build_teacher_cache, load_tool
 from mmengine.config import Config
-from mmengine.dataset import DefaultSampler, pseudo_collate
+from mmengine.dataset import pseudo_collate
 from mmengine.registry import init_default_scope
 
-from mmkd_plus.datasets import (EpochTaggedSampler, TeacherCache,
-                                TeacherCacheDataset)
+from mmkd_plus.datasets import TeacherCache, TeacherCacheDataset
 from mmkd_plus.registry import DATASETS
 
 # the digits KD config with a CIFAR pipeline: zero-padded crop and flip
@@ -166,20 +165,3 @@ def test_epochs_past_the_cache_stop_or_cycle(flip_cache):
     assert [dataset.cache_epoch(e) for e in (2, 3, 4)] == [0, 1, 0]
     assert dataset[(3, 4)]['data_samples'].teacher_cache_index == (1, 4)
     assert torch.equal(dataset[(3, 4)]['inputs'], dataset[(1, 4)]['inputs'])
-
-
-def test_sampler_tags_defaultsamplers_indices_with_the_epoch():
-    data = list(range(11))
-    for rank, world in ((0, 1), (1, 2)):
-        tagged = EpochTaggedSampler(data, shuffle=True, seed=3)
-        plain = DefaultSampler(data, shuffle=True, seed=3)
-        for sampler in (tagged, plain):  # rank `rank` of `world`
-            sampler.rank, sampler.world_size = rank, world
-            sampler.num_samples = -(-len(data) // world)
-            sampler.total_size = sampler.num_samples * world
-        for epoch in (0, 4):
-            tagged.set_epoch(epoch)
-            plain.set_epoch(epoch)
-            pairs = list(tagged)
-            assert pairs == [(epoch, i) for i in plain]
-        assert len(tagged) == len(plain) == len(pairs)
