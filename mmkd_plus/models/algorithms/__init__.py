@@ -1,4 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
+from .cached_teacher_distill import CachedTeacher, CachedTeacherDistill
 from .checked_single_teacher_distill import (CheckedSingleTeacherDistill,
                                              load_teacher_checkpoint)
 from .sskd_distill import (SSKDDistill, SSKDTeacherStage,
@@ -6,5 +7,6 @@ from .sskd_distill import (SSKDDistill, SSKDTeacherStage,
 
 __all__ = [
     'CheckedSingleTeacherDistill', 'load_teacher_checkpoint', 'SSKDDistill',
-    'SSKDTeacherStage', 'load_sskd_stage1_checkpoint'
+    'SSKDTeacherStage', 'load_sskd_stage1_checkpoint', 'CachedTeacherDistill',
+    'CachedTeacher'
 ]
