@@ -21,7 +21,7 @@ def default_cache_dir(cfg, dataset) -> str:
 def build_command(cfg, epochs: int, dataset) -> str:
     """The ``tools/cache_teacher.py`` command that builds the cache of a
     run (its other ``--cfg-options``, e.g. ``data_root``, to be added)."""
-    config = cfg.get('filename') or 'CONFIG'
+    config = getattr(cfg, 'filename', None) or 'CONFIG'
     if osp.isabs(config) and osp.abspath(config).startswith(
             osp.abspath('.') + osp.sep):
         config = osp.relpath(config)
