@@ -31,6 +31,7 @@ import os
 import os.path as osp
 import shlex
 import sys
+import time
 
 TOOLS_DIR = osp.dirname(osp.abspath(__file__))
 sys.path.insert(0, osp.dirname(TOOLS_DIR))
@@ -340,7 +341,9 @@ def main(argv=None):
             'dist_cfg', {}))
     rank, world_size = get_dist_info()
     MMLogger.get_instance(
-        'cache_teacher', logger_name='mmkd_plus', log_level='INFO')
+        f'cache_teacher_{time.time_ns()}',
+        logger_name='mmkd_plus',
+        log_level='INFO')
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     seed = (cfg.get('randomness') or {}).get('seed')
     if seed is None:

@@ -75,9 +75,10 @@ class TeacherCacheDataset:
         topk (dict, optional): ``{teacher recorder name: k}``: store only
             the k largest logits of those recorders, the others' mass
             spread uniformly at the temperature of the loss that reads
-            them (see ``docs/teacher_cache.md``). Defaults to None (every
-            output in full, float16). Read by ``tools/cache_teacher.py``
-            and checked against the cache.
+            them (see ``docs/teacher_cache.md``); e.g. ``--cfg-options
+            train_dataloader.dataset.topk.fc=10``. Defaults to None, as
+            ``{}``: every output in full, float16. Read by
+            ``tools/cache_teacher.py`` and checked against the cache.
         **dataset_kwargs: Other keys update the wrapped dataset's config
             (``--cfg-options train_dataloader.dataset.data_root=...`` or
             ``.indices=...`` reach it).

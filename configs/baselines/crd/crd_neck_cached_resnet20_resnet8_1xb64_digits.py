@@ -12,7 +12,7 @@ train_dataloader = dict(
         dataset=_base_.train_dataloader.dataset,
         cache_dir=None,  # <work_dir>/teacher_cache
         cyclic_epochs=False,
-        topk=None))
+        topk=dict()))  # {recorder: k} stores the top k logits only
 # the student alone: the teacher has no weights to evaluate
 val_cfg = dict(_delete_=True, type='ValLoop')
 custom_hooks = [dict(type='mmrazor.TeacherCacheHook')]
