@@ -46,8 +46,10 @@ class TeacherCacheDataset:
     ``teacher_cache_index`` = ``(cache epoch, i)``.
 
     The wrapped pipeline's ``RandomCrop``, ``RandomFlip`` and
-    ``RandomResizedCrop`` become :class:`~mmkd_plus.datasets.transforms.
-    RecordedRandomCrop` (...), keyed ``view_<position>``; any other
+    ``RandomResizedCrop`` become ``RecordedRandomCrop``,
+    ``RecordedRandomFlip`` and ``RecordedRandomResizedCrop``
+    (:mod:`mmkd_plus.datasets.transforms.recorded`), keyed
+    ``view_<position in the pipeline>``; any other
     transform must draw nothing at random (``LoadImageFromFile``,
     ``PackInputs``, ``PackCRDInputs``, ``ResizeEdge``, ``Resize``,
     ``CenterCrop``), else the dataset refuses it: the student would see
