@@ -174,7 +174,6 @@ class CachedTeacherDistill(CheckedSingleTeacherDistill):
                 CachedTeacher(sources, widths),
                 teacher_ckpt=None,
                 **kwargs)
-        self.teacher_ckpt = teacher_ckpt
 
     @staticmethod
     def _cacheable_sources(distiller: dict) -> Dict[str, str]:
