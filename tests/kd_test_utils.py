@@ -13,6 +13,9 @@ TEACHER_DIGITS = osp.join(REPO, 'configs', 'teachers',
                           'resnet20_1xb64_digits.py')
 STUDENT_DIGITS = osp.join(REPO, 'configs', 'teachers',
                           'resnet8_1xb64_digits.py')
+CACHED_KD_DIGITS = osp.join(
+    REPO, 'configs', 'baselines', 'kd',
+    'kd_logits_cached_resnet20_resnet8_1xb64_digits.py')
 
 
 def short_run_options(digits_root: str,
@@ -41,6 +44,17 @@ def short_run_options(digits_root: str,
         'default_hooks.logger.interval=1',
         f'work_dir={work_dir}',
     ]
+
+
+def build_teacher_cache(config: str,
+                        options: List[str],
+                        epochs: int = 2,
+                        args: Optional[List[str]] = None):
+    """Run ``tools/cache_teacher.py config --epochs N [args] --cfg-options
+    options`` in this process; return its :class:`TeacherCache`."""
+    tool = load_tool('cache_teacher.py')
+    return tool.main([config, '--epochs',
+                      str(epochs), *(args or []), '--cfg-options', *options])
 
 
 def load_short_cfg(config: str,

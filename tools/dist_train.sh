@@ -4,7 +4,8 @@
 #   bash tools/dist_train.sh CONFIG NPROC [train.py args...]
 # Multi-node: NNODES, NODE_RANK, MASTER_ADDR, PORT. PYTHON=... chooses the
 # interpreter (default: the active env, else the .venv of make; see
-# tools/find_python.sh).
+# tools/find_python.sh). TOOL_SCRIPT=<script of tools/> runs another tool
+# the same way (tools/dist_cache_teacher.sh runs cache_teacher.py).
 set -euo pipefail
 if [ $# -lt 2 ]; then
     echo "usage: $0 CONFIG NPROC [train.py args...]" >&2
@@ -26,6 +27,6 @@ PYTHONPATH="$(dirname "$0")/..${PYTHONPATH:+:$PYTHONPATH}" \
     --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$NPROC" \
     --master_port="$PORT" \
-    "$(dirname "$0")/train.py" \
+    "$(dirname "$0")/${TOOL_SCRIPT:-train.py}" \
     "$CONFIG" \
     --launcher pytorch "${@:3}"

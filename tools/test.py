@@ -60,13 +60,14 @@ def parse_args(argv=None):
 @torch.no_grad()
 def evaluate_teacher(runner) -> Dict[str, float]:
     """The teacher's metrics on the test set (``teacher.`` + metric name),
-    or ``{}`` when the model has no teacher."""
+    or ``{}`` when the model has no teacher (or, trained from a teacher
+    cache, one without weights)."""
     model = runner.model
     if is_model_wrapper(model):
         model = model.module
     teacher = getattr(model, 'teacher', None)
-    if teacher is None:
-        return {}
+    if teacher is None or getattr(teacher, 'outputs_from_cache', False):
+        return {}  # none, or its outputs came from a teacher cache
     # as MMRazor's SingleTeacherDistillValLoop: the algorithm's preprocessor
     teacher.data_preprocessor = model.data_preprocessor
     teacher.eval()

@@ -35,7 +35,9 @@ def _crops(pipeline):
 
 def _train_pipeline(cfg):
     dataset = cfg.train_dataloader.dataset
-    return dataset.get('pipeline') or dataset.dataset.pipeline
+    while 'pipeline' not in dataset:  # wrapped (CRD, a teacher cache)
+        dataset = dataset.dataset
+    return dataset.pipeline
 
 
 CIFAR_LEAVES = sorted(

@@ -64,7 +64,8 @@ def test_config_parses_and_builds(path):
     # no config may download: datasets are the local-only ones
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         dataset = cfg[loader].dataset
-        if dataset.type.split('.')[-1] == 'CRDDatasetWrapper':
+        while dataset.type.split('.')[-1] in ('CRDDatasetWrapper',
+                                              'TeacherCacheDataset'):
             dataset = dataset.dataset
         assert dataset.type in ('LocalCIFAR10', 'LocalCIFAR100',
                                 'LocalImageNet', 'DigitsCIFAR',
@@ -76,7 +77,10 @@ def test_config_parses_and_builds(path):
     for key in [k for k in model_cfg if k.endswith('_ckpt')]:
         assert model_cfg[key], f'model.{key}: a distillation config needs one'
         model_cfg[key] = None
-    if 'teacher' in model_cfg:
+    if model_cfg.type == 'CachedTeacherDistill':
+        # its teacher has no weights: the validation loop is the student's
+        assert cfg.val_cfg.type == 'ValLoop'
+    elif 'teacher' in model_cfg:
         # MMRazor's validation loop also evaluates the teacher
         assert cfg.val_cfg.type == 'mmrazor.SingleTeacherDistillValLoop'
     with DefaultScope.overwrite_default_scope(cfg.default_scope):

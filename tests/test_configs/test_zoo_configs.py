@@ -319,9 +319,11 @@ RECORDS = _Records()
 
 
 def _leaves_of(family):
-    """``(rel, cfg)`` of the distillation leaves recording ``family``."""
+    """``(rel, cfg)`` of the distillation leaves recording ``family`` (a
+    leaf training from a teacher cache records what its online leaf does,
+    and has no teacher to run here)."""
     return [(rel, cfg) for rel, cfg in sorted(_distill_leaves().items())
-            if any(
+            if cfg.model.type != 'CachedTeacherDistill' and any(
                 _family(name) == family
                 for name in cfg.model.distiller.get('student_recorders', {}))]
 

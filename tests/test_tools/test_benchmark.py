@@ -13,7 +13,7 @@ import os.path as osp
 import numpy as np
 import pytest
 import torch
-from kd_test_utils import load_tool
+from kd_test_utils import CACHED_KD_DIGITS, build_teacher_cache, load_tool
 from mmengine.config import Config
 
 from mmkd_plus.utils import network_config
@@ -253,3 +253,32 @@ def test_a_config_with_its_own_batch_sampler(digits_root, tmp_path):
     data_ms, step_ms = stepper.step()
     assert data_ms > 0 and step_ms > 0
     assert stepper.batch_size == 120
+
+
+def test_a_cached_config_against_its_online_config(digits_root,
+                                                   digits_teacher_ckpt,
+                                                   tmp_path):
+    """The cached KD config steps from its teacher cache (given by
+    train_dataloader.dataset.cache_dir, reused cyclically past its one
+    epoch): a model without the teacher's weights."""
+    data = [
+        f'data_root={digits_root}', 'train_dataloader.dataset.indices=32',
+        f'model.teacher_ckpt={digits_teacher_ckpt}'
+    ]
+    cache = build_teacher_cache(
+        CACHED_KD_DIGITS, data + [f'work_dir={tmp_path}'], epochs=1)
+    report = benchmark.main([
+        KD_CFG, CACHED_KD_DIGITS, '--iters', '3', '--warmup', '1',
+        '--batch-size', '8', '--threads', '1', '--cfg-options', *data,
+        f'train_dataloader.dataset.cache_dir={cache.root}',
+        'train_dataloader.dataset.cyclic_epochs=True'
+    ])
+    online, cached = report['results']
+    assert cached['params']['total'] == cached['params']['student'] == \
+        online['params']['student'] < online['params']['total']
+    assert report['notes'] == [
+        f'--cfg-options train_dataloader.dataset.{key}: applied to '
+        'kd_logits_cached_resnet20_resnet8_1xb64_digits only'
+        for key in ('cache_dir', 'cyclic_epochs')
+    ]
+    assert cached['step_time_ms']['median'] > 0

@@ -2,8 +2,11 @@
 from .formatting import PackCRDInputs
 from .multi_view import (JigsawPermute, LabelledMultiView, PackMultiViewInputs,
                          RandomHue)
+from .recorded import (RecordedRandomCrop, RecordedRandomFlip,
+                       RecordedRandomResizedCrop)
 
 __all__ = [
     'PackCRDInputs', 'LabelledMultiView', 'JigsawPermute',
-    'PackMultiViewInputs', 'RandomHue'
+    'PackMultiViewInputs', 'RandomHue', 'RecordedRandomCrop',
+    'RecordedRandomFlip', 'RecordedRandomResizedCrop'
 ]
