@@ -49,7 +49,7 @@ from mmengine.registry import init_default_scope  # noqa: E402
 from mmengine.utils import ProgressBar  # noqa: E402
 from torch.utils.data import DataLoader, Dataset  # noqa: E402
 
-from mmkd_plus.utils.registry_hints import call_explained  # noqa: E402
+from mmkd_plus.utils import call_explained, runner_model_config  # noqa: E402,E501
 from mmkd_plus.datasets import TeacherCacheDataset  # noqa: E402
 from mmkd_plus.datasets.teacher_cache import (  # noqa: E402
     FORMAT, TeacherCache, config_mismatches, describe_config, shards_of,
@@ -163,7 +163,7 @@ class _Views(Dataset):
 def build_online_model(cfg):
     """The online algorithm of the cached config (its teacher loaded from
     ``model.teacher_ckpt`` with every check), in eval mode."""
-    model_cfg = cfg.model.copy()
+    model_cfg = runner_model_config(cfg)
     if str(model_cfg.get('type')).split('.')[-1] != 'CachedTeacherDistill':
         raise ValueError(
             f'model.type={model_cfg.get("type")!r}: tools/cache_teacher.py '
@@ -175,8 +175,6 @@ def build_online_model(cfg):
             'distils nothing. Set it, e.g. --cfg-options '
             'model.teacher_ckpt=PATH.')
     model_cfg.type = 'CheckedSingleTeacherDistill'
-    if cfg.get('data_preprocessor') is not None:
-        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     model = call_explained(
         MODELS.build, model_cfg, model_cfg, key_prefix='model')
     if getattr(model.data_preprocessor, 'batch_augments', None) is not None:

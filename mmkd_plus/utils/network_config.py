@@ -18,7 +18,7 @@ from typing import Any, Mapping, Optional
 
 __all__ = [
     'PREFIX', 'config_root', 'resolve_cfg_path', 'network_config',
-    'checkpoint_recipe'
+    'checkpoint_recipe', 'runner_model_config'
 ]
 
 #: The prefix of a config of mmkd_plus.
@@ -105,6 +105,29 @@ def network_config(cfg: Any, key: str = 'model.architecture') -> Any:
         else copy.deepcopy(dict(loaded.model))
     model.setdefault('_scope_', loaded.get('default_scope') or 'mmpretrain')
     return ConfigDict(Config._merge_a_into_b(overrides, model))
+
+
+def runner_model_config(cfg: Any, **overrides) -> Any:
+    """A copy of ``cfg.model`` as MMEngine's ``Runner`` builds it.
+
+    The ``Runner`` gives the model the config's top-level
+    ``data_preprocessor`` (where the dataset bases define normalisation)
+    unless the model has one of its own; a tool that builds the model
+    itself must do the same, or it feeds the networks unnormalised images.
+
+    Args:
+        cfg (Config): A whole config.
+        **overrides: Keys of the model to set (e.g. ``teacher_ckpt=None``).
+
+    Returns:
+        ConfigDict: The model's config, ready for ``MODELS.build``.
+    """
+    model = copy.deepcopy(cfg.model)
+    if cfg.get('data_preprocessor') is not None:
+        model.setdefault('data_preprocessor',
+                         copy.deepcopy(cfg.data_preprocessor))
+    model.update(overrides)
+    return model
 
 
 def checkpoint_recipe(cfg_path: Optional[str], path: str) -> str:

@@ -41,6 +41,7 @@ from mmengine.runner import Runner, load_checkpoint  # noqa: E402
 from mmkd_plus.engine import find_quest_loss  # noqa: E402
 from mmkd_plus.ops.quest import soft_assign  # noqa: E402
 from mmkd_plus.ops.quest_fused import materialize_scores  # noqa: E402
+from mmkd_plus.utils import runner_model_config  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -142,10 +143,8 @@ def main(argv=None) -> dict:
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    model_cfg = cfg.model.copy()
-    model_cfg.teacher_ckpt = None  # the checkpoint holds the teacher
-    if cfg.get('data_preprocessor') is not None:
-        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+    # the checkpoint holds the teacher
+    model_cfg = runner_model_config(cfg, teacher_ckpt=None)
     loader_cfg = cfg[f'{args.split}_dataloader'].copy()
     loader_cfg.update(
         batch_size=args.batch_size,

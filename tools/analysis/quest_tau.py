@@ -49,6 +49,7 @@ from mmkd_plus.engine.hooks.quest_vocabulary_hook import \
     load_vocabulary  # noqa: E402
 from mmkd_plus.ops.quest import (  # noqa: E402
     closest_word_probability, tau_for_closest_word_probability)
+from mmkd_plus.utils import runner_model_config  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -143,11 +144,7 @@ def build_teacher_features(cfg: Config,
         ``(N, C_T)`` CPU vectors (a seeded sample of at most the hook's
         k-means budget), the number of vectors seen and of images read.
     """
-    model_cfg = cfg.model.copy()
-    model_cfg.teacher_ckpt = checkpoint
-    if cfg.get('data_preprocessor') is not None:
-        # as mmengine's Runner does
-        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
+    model_cfg = runner_model_config(cfg, teacher_ckpt=checkpoint)
     loss_name = hook_cfg.get('loss_name', 'loss_quest')
     seed = hook_cfg.get('seed', 0)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):

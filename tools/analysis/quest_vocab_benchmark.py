@@ -43,6 +43,7 @@ from mmkd_plus.engine import (  # noqa: E402
     QuESTVocabularyHook, TeacherFeatureExtractor, find_quest_loss,
     vocabulary_dataloader)
 from mmkd_plus.ops import kmeans  # noqa: E402
+from mmkd_plus.utils import runner_model_config  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -95,9 +96,7 @@ def main(argv=None) -> dict:
         hook_cfg['num_images'] = args.num_images
     hook_cfg.update(vocab_file=None, save_vocab_file=None)
     hook = QuESTVocabularyHook(**hook_cfg)
-    model_cfg = cfg.model.copy()
-    model_cfg.teacher_ckpt = args.teacher_ckpt
-    model_cfg.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
+    model_cfg = runner_model_config(cfg, teacher_ckpt=args.teacher_ckpt)
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         model = MODELS.build(model_cfg)
         loss = find_quest_loss(model, hook.loss_name)

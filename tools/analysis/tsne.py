@@ -26,6 +26,7 @@ sys.path.insert(0, REPO)
 import mmkd_plus  # noqa: E402,F401
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
+from mmkd_plus.utils import runner_model_config  # noqa: E402
 
 #: the supplement's settings (§1.4)
 TSNE_ARGS = dict(
@@ -60,7 +61,7 @@ def extract(cfg: Config, checkpoint: Optional[str], layer: str,
     from mmengine.runner import Runner, load_checkpoint
     from mmrazor.registry import MODELS
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        model_cfg = cfg.model.copy()
+        model_cfg = runner_model_config(cfg)
         if 'teacher_ckpt' in model_cfg:
             model_cfg.teacher_ckpt = None
         model = MODELS.build(model_cfg)
