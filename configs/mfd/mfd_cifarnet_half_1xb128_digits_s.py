@@ -1,6 +1,6 @@
 # MFD on DigitsS, on the penultimate features: lambda 1 (loss weight
 # lambda / 2 = 0.5), chosen on the validation split of DigitsS (3 seeds,
-# weights 0.25 to 3; table in configs/mfd/README.md).
+# weights 0.25 to 3; table in docs/mfd_notes.md).
 _base_ = [
     './_base_mfd.py', '../_base_/settings/digits_s_bs128_20e_balanced.py'
 ]
