@@ -1,7 +1,7 @@
 # QuEST on the bundled digits: K = 128; k-means clusters a seeded sample of
 # 256 vectors per word (fast on a CPU). The loss weight 8 was chosen on the
 # validation split (the last 287 training images, 3 seeds; weights 0.5 to
-# 32 on layer2 and layer3, table in docs/quest_notes.md).
+# 32 on layer2 and layer3, table in docs/demo.md).
 _base_ = ['./_base_quest.py', '../_base_/settings/digits_bs64_30e.py']
 model = dict(
     distiller=dict(
