@@ -34,7 +34,6 @@ import sys
 import time
 
 TOOLS_DIR = osp.dirname(osp.abspath(__file__))
-sys.path.insert(0, osp.dirname(TOOLS_DIR))
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
 import mmkd_plus  # noqa: E402,F401
 import numpy as np  # noqa: E402

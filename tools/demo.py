@@ -50,7 +50,6 @@ import sys
 import time
 from typing import Dict, List, NamedTuple, Optional, Sequence
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
 import mmkd_plus  # noqa: E402,F401
 from mmengine.config import Config  # noqa: E402

@@ -14,10 +14,8 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 from typing import Dict
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
 import mmkd_plus  # noqa: E402,F401
 from mmengine.config import Config, DictAction  # noqa: E402

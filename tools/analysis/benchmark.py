@@ -53,7 +53,6 @@ import tempfile
 import time
 
 TOOLS_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.dirname(TOOLS_DIR))
 import mmkd_plus  # noqa: E402,F401  (torch-2 fixes before OpenMMLab)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

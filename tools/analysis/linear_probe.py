@@ -25,11 +25,7 @@ supplement).
 import argparse
 import copy
 import json
-import os.path as osp
-import sys
 
-sys.path.insert(0,
-                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import mmkd_plus  # noqa: E402,F401
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

@@ -23,12 +23,8 @@ Example::
 """
 import argparse
 import copy
-import os.path as osp
-import sys
 from typing import Dict, List, Optional, Tuple
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
 import mmkd_plus  # noqa: E402,F401
 import torch  # noqa: E402

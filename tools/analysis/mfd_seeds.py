@@ -47,18 +47,18 @@ import sys
 import time
 from typing import Any, Dict, List, Optional, Sequence
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import mmkd_plus  # noqa: E402,F401
-from compare_baselines import (_name, _point_dir, _positive,  # noqa: E402
-                               _rel, build_cfg, check_sweep_keys,
-                               check_val_classes, grid_points, parse_sweep,
-                               point_label)
-from mmengine.config import Config  # noqa: E402
+# mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
+import mmkd_plus  # noqa: F401
+from mmengine.config import Config
 
-from mmkd_plus.datasets import write_digits_cifar  # noqa: E402
-from mmkd_plus.datasets.digits import NUM_TRAIN  # noqa: E402
+from mmkd_plus.analysis import (build_cfg, check_sweep_keys,
+                                check_val_classes, config_name, grid_points,
+                                parse_sweep, point_dir, point_label,
+                                positive_int, rel_path)
+from mmkd_plus.datasets import write_digits_cifar
+from mmkd_plus.datasets.digits import NUM_TRAIN
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 __all__ = ['CONFIGS', 'METRICS', 'make_cfg', 'run', 'summarize',
            'format_markdown', 'main']
@@ -132,7 +132,7 @@ def make_cfg(method: str,
     """
     config = osp.join(MFD, CONFIGS[method])
     cfg = build_cfg(config, osp.join(work_root, point_dir or '',
-                                     _name(config)), seed=seed,
+                                     config_name(config)), seed=seed,
                     teacher_ckpt=teacher_ckpt, options=point, **kwargs)
     cfg.train_dataloader.dataset.seed = seed
     if val:
@@ -155,7 +155,7 @@ def run(method: str, seed: int, work_root: str, **kwargs) -> dict:
         method=method,
         seed=seed,
         point=dict(kwargs.get('point') or {}),
-        config=_rel(osp.join(MFD, CONFIGS[method])),
+        config=rel_path(osp.join(MFD, CONFIGS[method])),
         checkpoint=osp.join(cfg.work_dir,
                             f'epoch_{cfg.train_cfg.max_epochs}.pth'),
         epochs=cfg.train_cfg.max_epochs,
@@ -208,7 +208,7 @@ def format_markdown(rows: Sequence[dict], split: str = 'test') -> str:
             cells.append(f'{mean:.2f}{spread}')
         lines.append(f"| {r.get('label', r['method'])} | "
                      f"{' | '.join(cells)} | {r['n']} | "
-                     f"`{_name(r['config'])}` |")
+                     f"`{config_name(r['config'])}` |")
     return '\n'.join(lines)
 
 
@@ -221,13 +221,13 @@ def parse_args(argv=None) -> argparse.Namespace:
                         default=[m for m in CONFIGS if m != 'teacher'],
                         choices=[m for m in CONFIGS if m != 'teacher'])
     parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
-    parser.add_argument('--epochs', type=_positive,
+    parser.add_argument('--epochs', type=positive_int,
                         help="the schedule's length of every run; default "
                         "the configs' own (20)")
-    parser.add_argument('--num-train', type=_positive,
+    parser.add_argument('--num-train', type=positive_int,
                         help='train on the first N digits only')
     parser.add_argument(
-        '--val', type=_positive, metavar='N',
+        '--val', type=positive_int, metavar='N',
         help='hold out the last N training digits: train on the rest, '
         'validate every epoch and report on them (the test split unused)')
     parser.add_argument(
@@ -292,7 +292,7 @@ def main(argv=None) -> List[dict]:
                 runs.append(
                     run(method, seed, osp.join(args.work_dir, f'seed{seed}'),
                         teacher_ckpt=teacher_ckpt, point=point,
-                        point_dir=_point_dir(i, point) if point else None,
+                        point_dir=point_dir(i, point) if point else None,
                         **common))
                 r = runs[-1]
                 label = f' ({point_label(point)})' if point else ''
@@ -313,7 +313,7 @@ def main(argv=None) -> List[dict]:
         vars(args), teacher_ckpt=teacher_ckpt, minutes=minutes, split=split,
         val_images=[NUM_TRAIN - args.val, NUM_TRAIN] if args.val else None,
         val_class_counts=val_counts, points=points,
-        command=' '.join(['python', _rel(osp.abspath(__file__))] +
+        command=' '.join(['python', rel_path(osp.abspath(__file__))] +
                          list(sys.argv[1:] if argv is None else argv)))
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(dict(settings=settings, runs=runs, rows=rows), f, indent=1)

@@ -32,11 +32,7 @@ Single process, on the CPU unless ``--device`` says otherwise.
 import argparse
 import json
 import math
-import os.path as osp
-import sys
 
-sys.path.insert(0,
-                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
 import mmkd_plus  # noqa: E402,F401
 import torch  # noqa: E402

@@ -26,12 +26,9 @@ import argparse
 import os
 import os.path as osp
 import statistics
-import sys
 import time
 from types import SimpleNamespace
 
-sys.path.insert(0,
-                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
 import mmkd_plus  # noqa: E402,F401
 import torch  # noqa: E402

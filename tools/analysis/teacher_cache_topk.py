@@ -17,11 +17,7 @@ indices and one float16 for the rest (4 k + 2), against 2 C in full.
 """
 import argparse
 import json
-import os.path as osp
-import sys
 
-sys.path.insert(
-    0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 import mmkd_plus  # noqa: E402,F401  (torch-2 fixes before OpenMMLab)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402

@@ -16,13 +16,10 @@ checkpoint) or, with ``--teacher``, its teacher.
 """
 import argparse
 import os.path as osp
-import sys
 from typing import Optional, Tuple
 
 import numpy as np
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
 import mmkd_plus  # noqa: E402,F401
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402

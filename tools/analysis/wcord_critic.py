@@ -20,11 +20,8 @@ classes. Embeddings that lose the classes show a falling 1-NN accuracy.
 """
 import argparse
 import os.path as osp
-import sys
 from typing import Dict, List, Optional
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
 import mmkd_plus  # noqa: E402,F401
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402

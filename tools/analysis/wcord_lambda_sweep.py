@@ -30,16 +30,18 @@ import argparse
 import json
 import os
 import os.path as osp
-import sys
 import time
 from typing import List, Optional, Tuple
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-import compare_baselines as cb  # noqa: E402  (imports mmkd_plus first)
-from mmengine.config import Config  # noqa: E402
+# mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
+import mmkd_plus  # noqa: F401
+from mmengine.config import Config
 
-from mmkd_plus.utils import load_checkpoint_file  # noqa: E402
+import mmkd_plus.analysis as analysis
+from mmkd_plus.datasets import write_digits_cifar
+from mmkd_plus.utils import load_checkpoint_file
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 CONFIG = osp.join(REPO, 'configs', 'wcord',
                   'wcord_neck_resnet20_resnet8_1xb64_digits.py')
@@ -92,7 +94,7 @@ def get_teacher(args: argparse.Namespace, common: dict) -> dict:
     it was trained here, ``epochs``, ``train_images``, ``train_seconds``.
     Prints which teacher it is and its top-1."""
     written, found = config_teacher()
-    key = f'model.teacher_ckpt of {cb._rel(CONFIG)}'
+    key = f'model.teacher_ckpt of {analysis.rel_path(CONFIG)}'
     if args.teacher_ckpt:
         found, source = args.teacher_ckpt, '--teacher-ckpt'
     elif found:
@@ -100,9 +102,9 @@ def get_teacher(args: argparse.Namespace, common: dict) -> dict:
     if found:
         load_checkpoint_file(found, source, 'Give another with '
                              '--teacher-ckpt.')
-        run = cb.evaluate_teacher(
-            TEACHER, found, osp.join(args.work_dir, cb.TEACHER,
-                                     cb._name(TEACHER)), **common)
+        run = analysis.evaluate_teacher(
+            TEACHER, found, osp.join(args.work_dir, analysis.TEACHER,
+                                     analysis.config_name(TEACHER)), **common)
         teacher = dict(checkpoint=found, top1=run['top1'], source=source)
         print(f"[sweep] teacher: {found} ({source}), top-1 "
               f"{teacher['top1']:.2f}", flush=True)
@@ -111,11 +113,13 @@ def get_teacher(args: argparse.Namespace, common: dict) -> dict:
     images = f'the first {args.num_train}' if args.num_train else 'all'
     print(f'[sweep] no teacher checkpoint ({key} = {written!r} does not '
           'exist, no --teacher-ckpt): training a teacher, '
-          f'{cb._rel(TEACHER)}, for {epochs} epoch{"s" * (epochs != 1)} on '
+          f'{analysis.rel_path(TEACHER)}, for {epochs} '
+          f'epoch{"s" * (epochs != 1)} on '
           f'{images} training images (seed 0, as the students: --epochs '
           'and --num-train)', flush=True)
-    run = cb.run_method(cb.TEACHER, [TEACHER], 0,
-                        osp.join(args.work_dir, cb.TEACHER), **common)
+    run = analysis.run_method(analysis.TEACHER, [TEACHER], 0,
+                              osp.join(args.work_dir, analysis.TEACHER),
+                              **common)
     stage = run['stages'][-1]
     teacher = dict(
         checkpoint=stage['checkpoint'],
@@ -161,7 +165,7 @@ def main(argv=None) -> List[dict]:
     """Run the sweep; returns the summary rows (one per lambda_1)."""
     args = parse_args(argv)
     os.makedirs(args.work_dir, exist_ok=True)
-    cb.write_digits_cifar(args.data_root)
+    write_digits_cifar(args.data_root)
     common = dict(
         data_root=args.data_root, epochs=args.epochs,
         num_train=args.num_train)
@@ -172,7 +176,7 @@ def main(argv=None) -> List[dict]:
     for lam in args.lambdas:
         for seed in args.seeds:
             runs.append(
-                cb.run_method(
+                analysis.run_method(
                     label(lam), [CONFIG],
                     seed,
                     osp.join(args.work_dir, f'lambda{lam:g}_seed{seed}'),
@@ -181,11 +185,11 @@ def main(argv=None) -> List[dict]:
                     **common))
             print(f'[sweep] {label(lam)} seed {seed}: top-1 '
                   f"{runs[-1]['top1']:.2f}", flush=True)
-    rows = cb.summarize(runs)
+    rows = analysis.summarize(runs)
     minutes = (time.perf_counter() - start) / 60
     title = (f'WCoRD on the digits, lambda_2 = 0.1, seeds '
              f'{" ".join(map(str, args.seeds))}')
-    table = cb.format_markdown(rows)
+    table = analysis.format_markdown(rows)
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
         json.dump(
             dict(settings=vars(args), teacher=teacher, runs=runs, rows=rows),

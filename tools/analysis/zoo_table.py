@@ -18,13 +18,10 @@ import glob
 import logging
 import os.path as osp
 import re
-import sys
 from typing import Dict, List, Tuple
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
 import mmkd_plus  # noqa: E402,F401  (torch-2 fixes before OpenMMLab imports)
 from mmengine.analysis import get_model_complexity_info  # noqa: E402
 from mmengine.config import Config  # noqa: E402

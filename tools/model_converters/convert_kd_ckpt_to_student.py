@@ -14,11 +14,8 @@ config) evaluates it and ``load_from``/``init_cfg`` can start from it.
 import argparse
 import os
 import os.path as osp
-import sys
 from typing import Dict, Optional
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
 import mmkd_plus  # noqa: E402,F401  (torch-2 checkpoint loading)
 import torch  # noqa: E402
 
