@@ -191,7 +191,34 @@ def check_resume(cfg, config: str) -> None:
             f'{config} --resume PATH, or leave --resume out to start anew.')
     # the file loads safely (weights_only, allow-listed globals) before
     # MMEngine loads it (which, on torch < 2.6, unpickles anything)
-    load_checkpoint_file(path, key, _resume_fix(config, path))
+    checkpoint = load_checkpoint_file(path, key, _resume_fix(config, path))
+    check_optimizer_layout(cfg, checkpoint, path, key)
+
+
+def check_optimizer_layout(cfg, checkpoint, path: str, key: str) -> None:
+    """One clear error when the checkpoint holds the states of several
+    named optimizers (an ``OptimWrapperDict``'s) but ``optim_wrapper``
+    builds one optimizer, where MMEngine raises a bare
+    ``KeyError: 'param_groups'``. AD checkpoints written when each class
+    adversary had an Adam of its own are such; the adversaries are now
+    parameter groups of the model's Adam."""
+    state = checkpoint.get('optimizer') if isinstance(checkpoint,
+                                                      dict) else None
+    if (not isinstance(state, dict) or 'param_groups' in state
+            or 'optimizer' not in (cfg.get('optim_wrapper') or {})):
+        return
+    names = [
+        name for name, value in state.items()
+        if isinstance(value, dict) and 'param_groups' in value
+    ]
+    if names:
+        raise ValueError(
+            f'{key}: the checkpoint {osp.abspath(path)!r} holds the states '
+            f'of several optimizers ({", ".join(names)}), but optim_wrapper '
+            'builds one optimizer (an AD checkpoint from before its class '
+            "adversaries became parameter groups of the model's Adam), so "
+            'the run cannot resume from it. Start a new run from its '
+            f'weights: --cfg-options load_from={path} (without --resume).')
 
 
 def build_runner(cfg):

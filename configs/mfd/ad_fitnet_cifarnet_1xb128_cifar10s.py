@@ -1,6 +1,6 @@
 # AD+FitNet: the one-stage FitNet (HKD + 1/2 * MSE of the penultimate
 # features at once, the supplement's form) with the AD student
-# (ad_cifarnet_1xb128_cifar10s.py's network) and AD's optimizers and
+# (ad_cifarnet_1xb128_cifar10s.py's network) and AD's optimizer and
 # plateaus.
 _base_ = ['./_base_fitnet.py', '../_base_/settings/cifar10s_bs128_50e_ad.py']
 model = dict(

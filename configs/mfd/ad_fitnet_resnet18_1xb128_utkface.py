@@ -1,6 +1,6 @@
 # AD+FitNet: the one-stage FitNet (HKD + 1/2 * MSE of the layer4 maps at
 # once, the supplement's form) with the AD student
-# (ad_resnet18_1xb128_utkface.py's network) and AD's optimizers and plateaus.
+# (ad_resnet18_1xb128_utkface.py's network) and AD's optimizer and plateaus.
 _base_ = ['./_base_fitnet.py', '../_base_/settings/utkface_bs128_50e_ad.py']
 model = dict(
     architecture=dict(

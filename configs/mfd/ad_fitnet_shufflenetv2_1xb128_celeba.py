@@ -1,6 +1,6 @@
 # AD+FitNet: the one-stage FitNet (HKD + 1/2 * MSE of the conv5 maps at
 # once, the supplement's form) with the AD student
-# (ad_shufflenetv2_1xb128_celeba.py's network) and AD's optimizers and
+# (ad_shufflenetv2_1xb128_celeba.py's network) and AD's optimizer and
 # plateaus.
 _base_ = ['./_base_fitnet.py', '../_base_/settings/celeba_bs128_50e_ad.py']
 model = dict(

@@ -1,5 +1,5 @@
 # AD+HKD: HKD with the AD student (ad_cifarnet_1xb128_cifar10s.py's network)
-# and AD's optimizers and plateaus.
+# and AD's optimizer and plateaus.
 _base_ = ['./_base_hkd.py', '../_base_/settings/cifar10s_bs128_50e_ad.py']
 model = dict(
     architecture=dict(

@@ -1,6 +1,6 @@
 # AD+HKD on DigitsS: HKD (T = 3) with the AD student
 # (ad_cifarnet_half_1xb128_digits_s.py's network: reversal strength 2.0, the
-# code's default), AD's own optimizers and plateaus.
+# code's default), AD's own optimizer and plateaus.
 _base_ = ['./_base_hkd.py', '../_base_/settings/digits_s_bs128_20e_ad.py']
 model = dict(
     architecture=dict(

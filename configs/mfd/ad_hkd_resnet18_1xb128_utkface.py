@@ -1,5 +1,5 @@
 # AD+HKD: HKD with the AD student (ad_resnet18_1xb128_utkface.py's network:
-# one adversary per class over the 4 race groups) and AD's optimizers and
+# one adversary per class over the 4 race groups) and AD's optimizer and
 # plateaus.
 _base_ = ['./_base_hkd.py', '../_base_/settings/utkface_bs128_50e_ad.py']
 model = dict(

@@ -1,5 +1,5 @@
 # AD+HKD: HKD with the AD student (ad_shufflenetv2_1xb128_celeba.py's
-# network, lambda 10 as Table 1's) and AD's optimizers and plateaus.
+# network, lambda 10 as Table 1's) and AD's optimizer and plateaus.
 _base_ = ['./_base_hkd.py', '../_base_/settings/celeba_bs128_50e_ad.py']
 model = dict(
     architecture=dict(

@@ -124,6 +124,38 @@ class Change(NamedTuple):
         return any(fnmatch.fnmatch(rel, p) for p in self.leaves)
 
 
+def one_adam_for_ad(entry: dict) -> dict:
+    """The AD optimizer as one Adam: the model's optimizer with a
+    parameter group per class adversary of the adversaries' settings, and
+    one plateau schedule with the model's settings (the adversaries' were
+    the same but for the monitor, which becomes ``child_monitor``)."""
+    entry = copy.deepcopy(entry)
+    keys = entry['keys']
+    optim, sched = keys['optim_wrapper'], keys['param_scheduler']
+    adv = optim['adversaries']
+    assert adv['optimizer']['type'] == optim['model']['optimizer']['type']
+
+    def rest(cfg):
+        return {k: v for k, v in cfg.items() if k not in ('type', 'monitor')}
+
+    assert rest(sched['adversaries']) == rest(sched['model'])
+    keys['optim_wrapper'] = dict(
+        optimizer=optim['model']['optimizer'],
+        constructor='ModuleGroupsOptimWrapperConstructor',
+        paramwise_cfg=dict(
+            module_groups={
+                module: dict(
+                    rest(adv['optimizer']),
+                    group_by_child=adv['group_by_child'])
+                for module in adv['modules']
+            }))
+    keys['param_scheduler'] = dict(
+        sched['model'],
+        type=sched['adversaries']['type'],
+        child_monitor=sched['adversaries']['monitor'])
+    return entry
+
+
 REFLECT_CROP = dict(
     type='RandomCrop', crop_size=32, padding=4, padding_mode='reflect')
 ZERO_CROP = dict(type='RandomCrop', crop_size=32, padding=4)
@@ -182,6 +214,16 @@ CHANGES = [
         ('configs/mfd/mfd_cifarnet_half_1xb128_digits_s.py', ),
         replace('distiller', 'distill_losses', 'loss_mfd', 'loss_weight',
                 value=0.5)),
+    Change(
+        "AD's class adversaries are parameter groups of the model's Adam "
+        '(3e-4, no weight decay, one group per class adversary) instead of '
+        'an Adam of their own, and one PerGroupReduceOnPlateauLR steps the '
+        "model's group on fairness/loss and each adversary's on its own "
+        'class loss: the same updates and LRs as the separate Adams and '
+        'plateaus (Adam is per parameter), checked by '
+        'test_mfd_ad_configs.py::'
+        'test_recipe_steps_as_the_mfd_codes_separate_adams_and_plateaus',
+        ('configs/mfd/ad_*', ), one_adam_for_ad),
 ]
 
 

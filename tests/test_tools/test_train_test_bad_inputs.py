@@ -1,8 +1,9 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """tools/train.py and tools/test.py: bad input ends in one clear message.
 
-Corrupt and missing checkpoints on ``--resume``, a work dir copied with
-its ``last_checkpoint``, a misspelt ``type``, ``--cfg-options data_root``,
+Corrupt and missing checkpoints on ``--resume``, a checkpoint with an
+optimizer per module for a config with one, a work dir copied with its
+``last_checkpoint``, a misspelt ``type``, ``--cfg-options data_root``,
 and ``tools/test.py`` reporting the student and the teacher.
 """
 import os.path as osp
@@ -10,7 +11,7 @@ import shutil
 
 import pytest
 import torch
-from kd_test_utils import (KD_DIGITS, STUDENT_DIGITS, TEACHER_DIGITS,
+from kd_test_utils import (KD_DIGITS, REPO, STUDENT_DIGITS, TEACHER_DIGITS,
                            load_tool, short_run_options)
 
 from mmkd_plus.utils import CorruptCheckpointError
@@ -253,3 +254,41 @@ def test_resume_without_the_teacher_files(digits_root, digits_teacher_ckpt,
     teacher = torch.load(digits_teacher_ckpt, map_location='cpu')
     for key, value in teacher['state_dict'].items():
         assert torch.equal(runner.model.teacher.state_dict()[key], value)
+
+
+def test_resume_of_a_checkpoint_with_an_optimizer_per_module(tmp_path):
+    """An AD checkpoint holding one optimizer state per module (the model's
+    and the adversaries', as OptimWrapperDict writes them) cannot resume
+    the AD config's one Adam: one message says so and how to start from
+    its weights, instead of MMEngine's KeyError: 'param_groups'."""
+    config = osp.join(REPO, 'configs', 'mfd',
+                      'ad_cifarnet_half_1xb128_digits_s.py')
+
+    path = str(tmp_path / 'epoch_1.pth')
+
+    def adam_state(lr):
+        return dict(state={}, param_groups=[dict(lr=lr, params=[0])])
+
+    def check(optimizer_state):
+        torch.save(
+            dict(meta=dict(epoch=1), state_dict={}, optimizer=optimizer_state),
+            path)
+        cfg = train_tool.merge_args(
+            train_tool.Config.fromfile(config),
+            train_tool.parse_args([
+                config, '--resume', path, '--cfg-options',
+                f'work_dir={tmp_path}'
+            ]))
+        train_tool.check_resume(cfg, config)
+
+    with pytest.raises(ValueError) as err:
+        check(dict(model=adam_state(1e-3), adversaries=adam_state(3e-4)))
+    assert str(err.value) == (
+        f'--resume: the checkpoint {path!r} holds the states of several '
+        'optimizers (model, adversaries), but optim_wrapper builds one '
+        'optimizer (an AD checkpoint from before its class adversaries '
+        "became parameter groups of the model's Adam), so the run cannot "
+        'resume from it. Start a new run from its weights: --cfg-options '
+        f'load_from={path} (without --resume).')
+    # one optimizer's state passes
+    check(adam_state(1e-3))

@@ -1,5 +1,5 @@
 # cifar10s_bs128_50e.py for a student with adversaries (AD+HKD, AD+FitNet):
-# MFD's recipe with AD's optimizers and plateaus
+# MFD's recipe with AD's optimizer and plateaus
 # (../schedules/adam_plateau_50e_ad.py).
 _base_ = [
     '../datasets/cifar10s_bs128.py', '../schedules/adam_plateau_50e_ad.py',

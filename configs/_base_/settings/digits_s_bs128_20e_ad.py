@@ -1,5 +1,5 @@
 # digits_s_bs128_20e.py for a student with adversaries (AD+HKD, AD+FitNet):
-# MFD's recipe with AD's optimizers and plateaus
+# MFD's recipe with AD's optimizer and plateaus
 # (../schedules/adam_plateau_50e_ad.py), shortened to 20 epochs.
 _base_ = [
     '../datasets/digits_s_bs128.py', '../schedules/adam_plateau_50e_ad.py',

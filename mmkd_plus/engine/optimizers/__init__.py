@@ -1,5 +1,4 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-from .joint_optim_wrapper_dict import JointOptimWrapperDict
-from .module_split_constructor import ModuleSplitOptimWrapperConstructor
+from .module_groups_constructor import ModuleGroupsOptimWrapperConstructor
 
-__all__ = ['JointOptimWrapperDict', 'ModuleSplitOptimWrapperConstructor']
+__all__ = ['ModuleGroupsOptimWrapperConstructor']

@@ -1,8 +1,9 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """A plateau schedule per parameter group, each on its own metric."""
-from typing import List, Sequence, Union
+import string
+from typing import List, Optional
 
-from mmengine.optim import BaseOptimWrapper, ReduceOnPlateauLR
+from mmengine.optim import ReduceOnPlateauLR
 
 from mmkd_plus.registry import PARAM_SCHEDULERS
 
@@ -22,69 +23,81 @@ class PerGroupReduceOnPlateauLR(ReduceOnPlateauLR):
     multiplied by ``factor`` only when ITS metric has not improved for more
     than ``patience`` validations. The MFD code
     (https://arxiv.org/abs/2106.04411, adversarial debiasing) steps one
-    such schedule per class adversary on that adversary's test loss.
+    such schedule for the network on the test loss and one per class
+    adversary on that adversary's test loss.
+
+    A group tagged with ``'child'`` (by
+    :class:`~mmkd_plus.engine.ModuleGroupsOptimWrapperConstructor`'s
+    ``group_by_child=True``) follows ``child_monitor`` formatted with its
+    child's name; every other group (and an ``OptimWrapper``'s base
+    settings, which it logs as ``base_lr``) follows ``monitor``.
 
     Args:
         optimizer (Optimizer or OptimWrapper): The optimizer.
-        monitor (str or list[str]): The metric of each group: a list with
-            one key per parameter group, or one template formatted per group
-            with ``{index}`` (the group's position) and ``{child}`` (the
-            module name :class:`ModuleSplitOptimWrapperConstructor` records
-            with ``group_by_child=True``), e.g.
-            ``'fairness/adv_loss_c{child}'``. A template without a field
-            steps every group on the same metric.
+        monitor (str): The metric of the untagged groups, as
+            ``ReduceOnPlateauLR``'s. Defaults to ``'loss'``.
+        child_monitor (str, optional): The metric of each tagged group, a
+            template with the field ``{child}``, e.g.
+            ``'fairness/adv_loss_c{child}'``. Needed exactly when the
+            optimizer has tagged groups.
         **kwargs: The other arguments of ``ReduceOnPlateauLR`` (``rule``,
             ``factor``, ``patience``, ``threshold``, ``threshold_rule``,
             ``cooldown``, ``min_value``, ``eps``, ``begin``, ``end``, ...);
-            ``min_value`` may be a list, one per group.
+            ``min_value`` may be a list, one per group of the optimizer.
 
     Raises:
         KeyError: at a validation, when a group's metric is missing (the
             message names the monitor key and the metrics there were).
     """
 
-    def __init__(self, optimizer, monitor: Union[str, Sequence[str]],
+    def __init__(self,
+                 optimizer,
+                 monitor: str = 'loss',
+                 child_monitor: Optional[str] = None,
                  **kwargs) -> None:
         super().__init__(optimizer, monitor=monitor, **kwargs)
-        self.monitors = self._monitor_keys(monitor)
+        self.child_monitor = child_monitor
+        self.monitors = self._monitor_keys()
 
-    def _groups(self) -> List[dict]:
-        """The optimizer's own parameter groups (an OptimWrapper's base
-        settings left out)."""
-        if isinstance(self.optimizer, BaseOptimWrapper):
-            return self.optimizer.optimizer.param_groups
-        return self.optimizer.param_groups
-
-    def _monitor_keys(self, monitor: Union[str, Sequence[str]]) -> List[str]:
-        groups = self._groups()
-        if not isinstance(monitor, str):
-            monitor = list(monitor)
-            if len(monitor) != len(groups):
+    def _monitor_keys(self) -> List[str]:
+        """The metric of every group of ``optimizer.param_groups``."""
+        name = type(self).__name__
+        children = [
+            group['child'] for group in self.optimizer.param_groups
+            if 'child' in group
+        ]
+        if self.child_monitor is None:
+            if children:
                 raise ValueError(
-                    f'{type(self).__name__}: param_scheduler.monitor lists '
-                    f'{len(monitor)} metrics for {len(groups)} parameter '
-                    'groups; give one per group or a template such as '
+                    f'{name}: the parameter groups of the children '
+                    f"{children} need param_scheduler.child_monitor, e.g. "
                     "'fairness/adv_loss_c{child}'.")
-            return monitor
-        keys = []
-        for i, group in enumerate(groups):
-            fields = dict(index=i)
-            if 'child' in group:
-                fields['child'] = group['child']
-            try:
-                keys.append(monitor.format_map(fields))
-            except KeyError as err:
+        elif not children:
+            raise ValueError(
+                f'{name}: param_scheduler.child_monitor='
+                f'{self.child_monitor!r} is set but no parameter group '
+                "has a 'child' (ModuleGroupsOptimWrapperConstructor's "
+                'group_by_child=True records it); remove child_monitor.')
+        else:
+            fields = {
+                field
+                for _, field, _, _ in string.Formatter().parse(
+                    self.child_monitor) if field is not None
+            }
+            if fields != {'child'}:
                 raise ValueError(
-                    f'{type(self).__name__}: param_scheduler.monitor='
-                    f'{monitor!r} uses {{{err.args[0]}}}, which parameter '
-                    f'group {i} does not have; {{child}} is recorded by '
-                    "ModuleSplitOptimWrapperConstructor's group_by_child="
-                    'True, {index} is always there.') from None
-        return keys
+                    f'{name}: param_scheduler.child_monitor='
+                    f'{self.child_monitor!r} must have the one field '
+                    "{child}, e.g. 'fairness/adv_loss_c{child}'.")
+        return [
+            self.child_monitor.format(child=group['child'])
+            if 'child' in group else self.monitor
+            for group in self.optimizer.param_groups
+        ]
 
     def _reset(self) -> None:
         """One best value, bad-epoch count and cooldown per group."""
-        n = len(self._groups())
+        n = len(self.optimizer.param_groups)
         self.best = [self.rule_worse] * n
         self.cooldown_counter = [0] * n
         self.num_bad_epochs = [0] * n
@@ -102,19 +115,20 @@ class PerGroupReduceOnPlateauLR(ReduceOnPlateauLR):
         if not isinstance(metrics, dict):
             raise TypeError(f'metrics should be a dict, got {type(metrics)}')
         if self.begin <= self._global_step < self.end:
-            missing = [key for key in self.monitors if key not in metrics]
+            missing = sorted(set(self.monitors) - set(metrics))
             if missing:
                 raise KeyError(
                     f'{type(self).__name__}: the monitor key(s) {missing} '
-                    f'(param_scheduler.monitor={self.monitor!r}) are not in '
-                    f'the validation metrics {sorted(metrics)}. The '
+                    f'(param_scheduler.monitor={self.monitor!r}, '
+                    f'child_monitor={self.child_monitor!r}) are not in the '
+                    f'validation metrics {sorted(metrics)}. The '
                     'val_evaluator must report one metric per parameter '
                     'group (FairnessMetric reports adv_loss_c{y} when the '
                     "model's head is an AdversarialClsHead and every class "
                     'has validation samples).')
             self.last_step += 1
-            for i, (group,
-                    key) in enumerate(zip(self._groups(), self.monitors)):
+            for i, (group, key) in enumerate(
+                    zip(self.optimizer.param_groups, self.monitors)):
                 self._step_group(i, group, float(metrics[key]))
         self._last_value = [
             group[self.param_name] for group in self.optimizer.param_groups

@@ -1,16 +1,18 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""The AD split of the optimizer tests."""
+"""The AD recipe's optimizer config for the optimizer tests."""
+import os.path as osp
+
 import pytest
+from kd_test_utils import REPO
+from mmengine.config import Config
+
+AD_SCHEDULE = osp.join(REPO, 'configs', '_base_', 'schedules',
+                       'adam_plateau_50e_ad.py')
 
 
 @pytest.fixture
 def ad_cfg() -> dict:
-    """The model's Adam (1e-3) and the adversaries' (3e-4), one group per
-    class adversary: the entries of the optim_wrapper of
-    configs/_base_/schedules/adam_plateau_50e_ad.py."""
-    return dict(
-        model=dict(optimizer=dict(type='Adam', lr=1e-3, weight_decay=0)),
-        adversaries=dict(
-            modules=['adversaries'],
-            group_by_child=True,
-            optimizer=dict(type='Adam', lr=3e-4, weight_decay=0)))
+    """The optim_wrapper of configs/_base_/schedules/adam_plateau_50e_ad.py:
+    the model's Adam (1e-3) with a group per class adversary (3e-4, no
+    weight decay)."""
+    return Config.fromfile(AD_SCHEDULE).optim_wrapper.to_dict()

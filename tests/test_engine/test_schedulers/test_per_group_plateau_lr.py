@@ -1,6 +1,7 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """PerGroupReduceOnPlateauLR: each parameter group follows torch's
-ReduceLROnPlateau on its own metric, and nothing else's."""
+ReduceLROnPlateau on its own metric (the untagged groups on ``monitor``,
+each child's group on ``child_monitor``), and nothing else's."""
 import copy
 
 import numpy as np
@@ -16,16 +17,27 @@ from mmkd_plus.engine import PerGroupReduceOnPlateauLR
 KEY = 'fairness/adv_loss_c{child}'
 
 
-def _adam(num_groups=3, lr=3e-4):
-    layers = [nn.Linear(2, 2) for _ in range(num_groups)]
-    return torch.optim.Adam([
-        dict(params=m.parameters(), child=str(i)) for i, m in enumerate(layers)
-    ],
-                            lr=lr)
+def _adam(num_children=3, model=False):
+    """An Adam with a group per child (3e-4), after an untagged group of
+    its own (1e-3) if ``model``."""
+    groups = [
+        dict(params=nn.Linear(2, 2).parameters(), child=str(i))
+        for i in range(num_children)
+    ]
+    if model:
+        groups.insert(0, dict(params=nn.Linear(2, 2).parameters(), lr=1e-3))
+    return torch.optim.Adam(groups, lr=3e-4)
 
 
-def _metrics(values):
-    return {f'fairness/adv_loss_c{i}': v for i, v in enumerate(values)}
+def _sched(optimizer, **kwargs):
+    return PerGroupReduceOnPlateauLR(
+        optimizer, monitor='fairness/loss', child_monitor=KEY, **kwargs)
+
+
+def _metrics(values, loss=1.0):
+    metrics = {f'fairness/adv_loss_c{i}': v for i, v in enumerate(values)}
+    metrics['fairness/loss'] = loss
+    return metrics
 
 
 def _lrs(optimizer):
@@ -34,7 +46,7 @@ def _lrs(optimizer):
 
 def test_only_the_stalled_group_is_reduced():
     optimizer = _adam()
-    sched = PerGroupReduceOnPlateauLR(optimizer, monitor=KEY, patience=1)
+    sched = _sched(optimizer, patience=1)
     assert sched.monitors == [f'fairness/adv_loss_c{i}' for i in range(3)]
     # group 0 keeps improving, group 1 stalls from epoch 2, group 2 too
     # but improves again before its patience runs out
@@ -57,33 +69,35 @@ def test_only_the_stalled_group_is_reduced():
     dict(patience=0, threshold=0.05, threshold_rule='abs', min_value=1e-6),
 ])
 def test_each_group_matches_torch_reduce_lr_on_plateau(kwargs):
-    """Against torch's scheduler run on one optimizer per group."""
+    """Against torch's scheduler run on one optimizer per group: the
+    untagged group on the test loss, each child's on its own."""
     rng = np.random.RandomState(0)
-    epochs, groups = 80, 3
+    epochs, children = 80, 3
     # noisy, slowly flattening losses: plateaus come at different epochs
     series = (
-        np.exp(-np.arange(epochs) / rng.uniform(3, 12, (groups, 1))) +
-        rng.uniform(0, 0.05, (groups, epochs)))
-    optimizer = _adam(groups)
-    sched = PerGroupReduceOnPlateauLR(optimizer, monitor=KEY, **kwargs)
+        np.exp(-np.arange(epochs) / rng.uniform(3, 12, (children + 1, 1))) +
+        rng.uniform(0, 0.05, (children + 1, epochs)))
+    optimizer = _adam(children, model=True)
+    sched = _sched(optimizer, **kwargs)
     torch_kwargs = dict(
         patience=kwargs.get('patience', 10),
         cooldown=kwargs.get('cooldown', 0),
         threshold=kwargs.get('threshold', 1e-4),
         threshold_mode=kwargs.get('threshold_rule', 'rel'),
         min_lr=kwargs.get('min_value', 0))
-    refs = [_adam(1) for _ in range(groups)]
+    refs = [torch.optim.Adam(nn.Linear(2, 2).parameters(), lr=1e-3)
+            ] + [_adam(1) for _ in range(children)]
     ref_scheds = [
         torch.optim.lr_scheduler.ReduceLROnPlateau(r, **torch_kwargs)
         for r in refs
     ]
-    cuts = [[] for _ in range(groups)]
+    cuts = [[] for _ in refs]
     for epoch in range(epochs):
         before = _lrs(optimizer)
-        values = series[:, epoch]
+        loss, *values = series[:, epoch]
         sched.step()
-        sched.step(_metrics(values))
-        for ref, ref_sched, v in zip(refs, ref_scheds, values):
+        sched.step(_metrics(values, loss))
+        for ref, ref_sched, v in zip(refs, ref_scheds, series[:, epoch]):
             ref_sched.step(v)
         assert _lrs(optimizer) == pytest.approx(
             [r.param_groups[0]['lr'] for r in refs], rel=1e-12), epoch
@@ -91,58 +105,72 @@ def test_each_group_matches_torch_reduce_lr_on_plateau(kwargs):
             if new < old:
                 cuts[i].append(epoch)
     # the series do plateau, each group at its own epochs
-    assert any(cuts) and len({tuple(c) for c in cuts}) == groups, cuts
+    assert any(cuts) and len({tuple(c) for c in cuts}) == len(refs), cuts
 
 
 def test_missing_metric_names_the_monitor_key():
-    sched = PerGroupReduceOnPlateauLR(_adam(), monitor=KEY)
+    sched = _sched(_adam())
     metrics = _metrics([1.0, 1.0])  # no class 2
-    metrics['fairness/loss'] = 1.0
     with pytest.raises(
             KeyError,
             match=r"\['fairness/adv_loss_c2'\] "
-            r"\(param_scheduler.monitor='fairness/adv_loss_c"
-            r"\{child\}'\) are not in the validation metrics"):
+            r"\(param_scheduler.monitor='fairness/loss', "
+            r"child_monitor='fairness/adv_loss_c\{child\}'\) are not in "
+            r'the validation metrics'):
         sched.step(metrics)
 
 
-def test_monitor_list_and_template_errors():
-    sched = PerGroupReduceOnPlateauLR(_adam(2), monitor=['a', 'b'], patience=0)
-    sched.step(dict(a=1.0, b=1.0))
-    sched.step(dict(a=0.5, b=1.0))
-    assert sched.monitors == ['a', 'b']
-    assert _lrs(sched.optimizer) == pytest.approx([3e-4, 3e-5])
-    with pytest.raises(ValueError, match='lists 1 metrics for 2 parameter'):
-        PerGroupReduceOnPlateauLR(_adam(2), monitor=['a'])
+def test_monitor_errors():
+    with pytest.raises(
+            ValueError,
+            match=r"children \['0', '1'\] need "
+            r'param_scheduler.child_monitor'):
+        PerGroupReduceOnPlateauLR(_adam(2), monitor='fairness/loss')
     plain = torch.optim.Adam(nn.Linear(2, 2).parameters())
     with pytest.raises(
             ValueError,
-            match=r'uses \{child\}, which parameter '
-            'group 0 does not have'):
-        PerGroupReduceOnPlateauLR(plain, monitor=KEY)
-    assert PerGroupReduceOnPlateauLR(
-        plain, monitor='m{index}').monitors == ['m0']
+            match=r"child_monitor='fairness/adv_loss_c\{child\}' is set but "
+            "no parameter group has a 'child'"):
+        _sched(plain)
+    for template in ('adv_loss', 'adv_loss_c{index}', '{child}_{child}x{y}'):
+        with pytest.raises(ValueError, match='must have the one field'):
+            PerGroupReduceOnPlateauLR(_adam(2), child_monitor=template)
+    # without children it is ReduceOnPlateauLR, per group
+    sched = PerGroupReduceOnPlateauLR(plain, monitor='m', patience=0)
+    sched.step(dict(m=1.0))
+    sched.step(dict(m=1.0))
+    assert sched.monitors == ['m'] and _lrs(plain) == pytest.approx([1e-4])
 
 
-def test_optim_wrapper_base_settings_are_not_a_group():
-    """An OptimWrapper of several groups adds its base settings to
-    param_groups; they get no monitor and keep the base LR."""
-    wrapper = OptimWrapper(_adam(2))
-    assert len(wrapper.param_groups) == 3
-    sched = PerGroupReduceOnPlateauLR(
-        wrapper, monitor=KEY, patience=0, min_value=[1e-4, 0.0])
-    assert sched.monitors == ['fairness/adv_loss_c0', 'fairness/adv_loss_c1']
-    for _ in range(3):
-        sched.step(_metrics([1.0, 1.0]))
-    # group 0 floored at its min_value, group 1 reduced twice
-    assert _lrs(wrapper.optimizer) == pytest.approx([1e-4, 3e-6])
-    assert wrapper.get_lr()['base_lr'] == [3e-4]
+def test_optim_wrapper_base_settings_follow_monitor():
+    """An OptimWrapper of several groups adds its base settings (logged as
+    base_lr) to param_groups: they follow ``monitor``, as the untagged
+    group does; min_value lists one value per optimizer group."""
+    wrapper = OptimWrapper(_adam(2, model=True))
+    assert len(wrapper.param_groups) == 4
+    sched = _sched(wrapper, patience=0, min_value=[0.0, 1e-4, 0.0])
+    assert sched.monitors == [
+        'fairness/loss', 'fairness/adv_loss_c0', 'fairness/adv_loss_c1',
+        'fairness/loss'
+    ]
+    sched.step(_metrics([1.0, 1.0], loss=1.0))
+    sched.step(_metrics([1.0, 0.5], loss=0.5))
+    # child 0 stalled: x0.1, floored at its min_value
+    assert wrapper.get_lr() == {'base_lr': [3e-4], 'lr': [1e-3, 1e-4, 3e-4]}
+    for _ in range(2):
+        sched.step(_metrics([1.0, 1.0], loss=1.0))
+    # the rest stall twice: the model's group and the base settings (the
+    # optimizer's defaults, 3e-4) alike
+    assert wrapper.get_lr() == {
+        'base_lr': [pytest.approx(3e-6)],
+        'lr': pytest.approx([1e-5, 1e-4, 3e-6])
+    }
 
 
 def test_state_dict_round_trip():
     history = [(1.0, 1.0), (0.9, 0.9), (0.95, 0.8), (0.95, 0.7), (1.0, 0.8)]
-    whole = PerGroupReduceOnPlateauLR(_adam(2), monitor=KEY, patience=1)
-    first = PerGroupReduceOnPlateauLR(_adam(2), monitor=KEY, patience=1)
+    whole = _sched(_adam(2), patience=1)
+    first = _sched(_adam(2), patience=1)
     for values in history[:3]:
         whole.step(_metrics(values))
         first.step(_metrics(values))
@@ -150,8 +178,7 @@ def test_state_dict_round_trip():
     assert state['best'] == [0.9, 0.8] and state['num_bad_epochs'] == [1, 0]
     resumed_optimizer = _adam(2)
     resumed_optimizer.load_state_dict(first.optimizer.state_dict())
-    resumed = PerGroupReduceOnPlateauLR(
-        resumed_optimizer, monitor=KEY, patience=1)
+    resumed = _sched(resumed_optimizer, patience=1)
     resumed.load_state_dict(state)
     for values in history[3:]:
         whole.step(_metrics(values))
@@ -165,6 +192,6 @@ def test_state_dict_round_trip():
 def test_registered_for_configs():
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         sched = PARAM_SCHEDULERS.build(
-            dict(type='PerGroupReduceOnPlateauLR', monitor=KEY),
+            dict(type='PerGroupReduceOnPlateauLR', child_monitor=KEY),
             default_args=dict(optimizer=_adam()))
     assert type(sched) is PerGroupReduceOnPlateauLR

@@ -32,11 +32,11 @@ class AdversarialClsHead(LinearClsHead):
     ``reverse_scale``, to hide it.
 
     The adversaries live in ``head.adversaries`` (one child per class):
-    the MFD code trains them with their own Adam (lr 3e-4) and one
-    ``ReduceLROnPlateau`` per class adversary on its test loss, which
+    the MFD code trains each with its own Adam (lr 3e-4) and
+    ``ReduceLROnPlateau`` on its test loss, which
     ``configs/_base_/schedules/adam_plateau_50e_ad.py`` reproduces with
-    :class:`~mmkd_plus.engine.ModuleSplitOptimWrapperConstructor` (the
-    adversaries in their own optimizer, one parameter group per class) and
+    :class:`~mmkd_plus.engine.ModuleGroupsOptimWrapperConstructor` (one
+    parameter group per class adversary in the model's Adam) and
     :class:`~mmkd_plus.engine.PerGroupReduceOnPlateauLR`. Groups come from
     the data samples (``group``).
 
