@@ -215,7 +215,7 @@ CHANGES = [
         replace('distiller', 'distill_losses', 'loss_mfd', 'loss_weight',
                 value=0.5)),
     Change(
-        "AD's class adversaries are parameter groups of the model's Adam "
+        "#20.3: AD's class adversaries are parameter groups of the model's Adam "
         '(3e-4, no weight decay, one group per class adversary) instead of '
         'an Adam of their own, and one PerGroupReduceOnPlateauLR steps the '
         "model's group on fairness/loss and each adversary's on its own "
