@@ -330,6 +330,20 @@ def prepare_manifest(cache: TeacherCache, cfg, args, dataset, model,
     return manifest
 
 
+def build_cost(seconds: dict) -> str:
+    """The build's time split (``data``: reading and cropping the views,
+    ``teacher``: the teacher's forward and the recorders, ``writing``: the
+    cache files) and its cost relative to a teacher-only pass over the same
+    views (data and teacher time alone), measured in the same run."""
+    spent = sum(seconds.values())
+    teacher_pass = seconds['data'] + seconds['teacher']
+    ratio = spent / teacher_pass if teacher_pass > 0 else float('nan')
+    return (f"build time {spent:.2f} s: views {seconds['data']:.2f} s, "
+            f"teacher {seconds['teacher']:.2f} s, writing "
+            f"{seconds['writing']:.2f} s; {ratio:.3f}x a teacher-only pass "
+            'over the same views')
+
+
 def main(argv=None):
     args = parse_args(argv)
     cfg = load_config(args)
@@ -387,6 +401,7 @@ def main(argv=None):
     batch_size = args.batch_size or cfg.train_dataloader.batch_size
     num_workers = cfg.train_dataloader.get('num_workers', 0) \
         if args.num_workers is None else args.num_workers
+    seconds = dict(data=0.0, teacher=0.0, writing=0.0)
     for (epoch, shard), rows in todo.items():
         arrays = cache.open_shard(epoch, shard, 'r+')
         pairs = [(epoch, int(shard + row * cache.shards)) for row in rows]
@@ -396,17 +411,26 @@ def main(argv=None):
             num_workers=num_workers,
             collate_fn=pseudo_collate)
         start = 0
+        clock = time.perf_counter()
         for batch in loader:
             size = len(batch['inputs'])
+            now = time.perf_counter()
+            seconds['data'] += now - clock
             outputs = record_batch(model, batch)
+            clock = time.perf_counter()
+            seconds['teacher'] += clock - now
             write_rows(arrays, rows[start:start + size], manifest, outputs,
                        batch['data_samples'])
+            now, clock = clock, time.perf_counter()
+            seconds['writing'] += clock - now
             start += size
             if bar is not None:
                 bar.update(size)
         del arrays
     if bar is not None:
         sys.stdout.write('\n')
+    if total:
+        print_log(build_cost(seconds), logger='current')
     barrier()
     if rank == 0:
         cache.check(cache.epochs)

@@ -267,3 +267,25 @@ def test_ddp_build_and_training_split_the_samples(full_cache, digits_root,
         assert not shares[0] & shares[1]
         assert shares[0] | shares[1] == set(range(NUM_TRAIN))
     assert osp.isfile(osp.join(work, 'epoch_2.pth'))
+
+
+def test_build_cost_against_a_teacher_only_pass():
+    from kd_test_utils import load_tool
+    tool = load_tool('cache_teacher.py')
+    line = tool.build_cost(dict(data=2.0, teacher=6.0, writing=0.4))
+    assert line == ('build time 8.40 s: views 2.00 s, teacher 6.00 s, '
+                    'writing 0.40 s; 1.050x a teacher-only pass over the same '
+                    'views')
+
+
+def test_a_build_reports_its_cost(digits_root, digits_teacher_ckpt, tmp_path,
+                                  capsys):
+    import re
+    options = _options(digits_root, digits_teacher_ckpt, str(tmp_path))
+    build_teacher_cache(CACHED_KD_DIGITS, options, epochs=1)
+    out = capsys.readouterr()
+    found = re.findall(r'build time ([\d.]+) s: .*; ([\d.]+)x a teacher-only',
+                       out.out + out.err)
+    assert found, out
+    spent, ratio = map(float, found[-1])
+    assert spent >= 0 and ratio >= 1.0
