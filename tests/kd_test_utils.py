@@ -7,6 +7,18 @@ from typing import List, Optional
 from mmengine.config import Config
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+#: The digits pair and the demo's methods, as the seeds runners name them.
+DIGITS_TEACHER = 'configs/teachers/resnet20_1xb64_digits.py'
+DIGITS_STUDENT = 'configs/teachers/resnet8_1xb64_digits.py'
+DEMO_METHODS = {
+    'kd': 'configs/baselines/kd/kd_logits_resnet20_resnet8_1xb64_digits.py',
+    'quest': 'configs/quest/quest_layer3_resnet20_resnet8_1xb64_digits.py',
+    'wcord': 'configs/wcord/wcord_neck_resnet20_resnet8_1xb64_digits.py',
+    'sskd': 'configs/sskd/sskd_resnet20_resnet8_1xb64_digits.py',
+}
+KD_WEIGHT = 'model.distiller.distill_losses.loss_kd.loss_weight'
 KD_DIGITS = osp.join(REPO, 'configs', 'baselines', 'kd',
                      'kd_logits_resnet20_resnet8_1xb64_digits.py')
 TEACHER_DIGITS = osp.join(REPO, 'configs', 'teachers',

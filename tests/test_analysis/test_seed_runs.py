@@ -9,21 +9,13 @@ import re
 import statistics
 
 import pytest
+from kd_test_utils import DEMO_METHODS
+from kd_test_utils import DIGITS_STUDENT as STUDENT
+from kd_test_utils import DIGITS_TEACHER as TEACHER
+from kd_test_utils import KD_WEIGHT, REPO
 
 import mmkd_plus.analysis as analysis
 from mmkd_plus.analysis import seed_runs
-
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TEACHER = 'configs/teachers/resnet20_1xb64_digits.py'
-STUDENT = 'configs/teachers/resnet8_1xb64_digits.py'
-
-DEMO_METHODS = {
-    'kd': 'configs/baselines/kd/kd_logits_resnet20_resnet8_1xb64_digits.py',
-    'quest': 'configs/quest/quest_layer3_resnet20_resnet8_1xb64_digits.py',
-    'wcord': 'configs/wcord/wcord_neck_resnet20_resnet8_1xb64_digits.py',
-    'sskd': 'configs/sskd/sskd_resnet20_resnet8_1xb64_digits.py',
-}
-KD_WEIGHT = 'model.distiller.distill_losses.loss_kd.loss_weight'
 
 
 def test_digits_methods_of_the_model_index():
@@ -187,7 +179,7 @@ def test_build_cfg_trains_before_and_evaluates_on_the_held_out(
         digits_root, tmp_path):
     cut = 1438 - 287
     cfg = analysis.build_cfg(
-        osp.join(REPO_ROOT, DEMO_METHODS['sskd']),
+        osp.join(REPO, DEMO_METHODS['sskd']),
         str(tmp_path),
         digits_root,
         seed=3,
@@ -210,7 +202,7 @@ def test_build_cfg_trains_before_and_evaluates_on_the_held_out(
 
 def test_a_swept_schedule_length_moves_t_max(digits_root, tmp_path):
     cfg = analysis.build_cfg(
-        osp.join(REPO_ROOT, DEMO_METHODS['kd']),
+        osp.join(REPO, DEMO_METHODS['kd']),
         str(tmp_path),
         digits_root,
         seed=0,

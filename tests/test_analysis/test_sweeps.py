@@ -4,20 +4,9 @@ the check that every swept key exists."""
 import os.path as osp
 
 import pytest
+from kd_test_utils import DEMO_METHODS, KD_WEIGHT, REPO
 
 import mmkd_plus.analysis as analysis
-
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TEACHER = 'configs/teachers/resnet20_1xb64_digits.py'
-STUDENT = 'configs/teachers/resnet8_1xb64_digits.py'
-
-DEMO_METHODS = {
-    'kd': 'configs/baselines/kd/kd_logits_resnet20_resnet8_1xb64_digits.py',
-    'quest': 'configs/quest/quest_layer3_resnet20_resnet8_1xb64_digits.py',
-    'wcord': 'configs/wcord/wcord_neck_resnet20_resnet8_1xb64_digits.py',
-    'sskd': 'configs/sskd/sskd_resnet20_resnet8_1xb64_digits.py',
-}
-KD_WEIGHT = 'model.distiller.distill_losses.loss_kd.loss_weight'
 
 
 def test_parse_sweep_grid_and_labels():
@@ -76,7 +65,7 @@ def test_joined_sweep_keys_change_together():
         'loss_weight=1')
     labels = {analysis.point_label(p) for p in points}
     assert len(labels) == 4
-    quest = osp.join(REPO_ROOT, DEMO_METHODS['quest'])
+    quest = osp.join(REPO, DEMO_METHODS['quest'])
     analysis.check_sweep_keys(sweep, [quest])
     cfg = analysis.build_cfg(
         quest, '/tmp/unused', 'data/digits', seed=0, options=first)
@@ -90,8 +79,8 @@ def test_joined_sweep_keys_change_together():
 
 
 def test_sweep_key_must_exist_in_every_last_stage():
-    kd = osp.join(REPO_ROOT, DEMO_METHODS['kd'])
-    wcord = osp.join(REPO_ROOT, DEMO_METHODS['wcord'])
+    kd = osp.join(REPO, DEMO_METHODS['kd'])
+    wcord = osp.join(REPO, DEMO_METHODS['wcord'])
     analysis.check_sweep_keys({KD_WEIGHT: [0.5]}, [kd])
     with pytest.raises(ValueError, match='wcord_neck.*has no such key'):
         analysis.check_sweep_keys({KD_WEIGHT: [0.5]}, [kd, wcord])
@@ -99,5 +88,5 @@ def test_sweep_key_must_exist_in_every_last_stage():
         analysis.check_sweep_keys({KD_WEIGHT.replace('kd.', 'kdd.'): [1]},
                                   [kd])
     # list items by index
-    quest = osp.join(REPO_ROOT, DEMO_METHODS['quest'])
+    quest = osp.join(REPO, DEMO_METHODS['quest'])
     analysis.check_sweep_keys({'custom_hooks.0.niter': [5]}, [quest])

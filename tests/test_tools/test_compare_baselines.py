@@ -12,20 +12,9 @@ import statistics
 
 import numpy as np
 import pytest
-from kd_test_utils import load_tool
-
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-TEACHER = 'configs/teachers/resnet20_1xb64_digits.py'
-STUDENT = 'configs/teachers/resnet8_1xb64_digits.py'
+from kd_test_utils import KD_WEIGHT, load_tool
 
 compare = load_tool('analysis/compare_baselines.py')
-DEMO_METHODS = {
-    'kd': 'configs/baselines/kd/kd_logits_resnet20_resnet8_1xb64_digits.py',
-    'quest': 'configs/quest/quest_layer3_resnet20_resnet8_1xb64_digits.py',
-    'wcord': 'configs/wcord/wcord_neck_resnet20_resnet8_1xb64_digits.py',
-    'sskd': 'configs/sskd/sskd_resnet20_resnet8_1xb64_digits.py',
-}
-KD_WEIGHT = 'model.distiller.distill_losses.loss_kd.loss_weight'
 
 
 def test_val_and_num_train_must_fit_the_training_split(capsys):
