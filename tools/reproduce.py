@@ -624,7 +624,7 @@ def _lambda_section(sec: SectionDef) -> Section:
     for lam in wcord_lambda_sweep.LAMBDAS:
         label = f'λ1 = {lam:g}'
         targets = {
-            '': Target(config, variant=f'lambda1={lam:g}',
+            '': Target(config, variant=f'lambda1_{lam:g}',
                        options=((key, lam), ))
         }
         if teacher:
@@ -844,7 +844,7 @@ class _Builder:
                 raise ValueError(
                     f'{config}: {key}={path!r} names the run of '
                     f'{match.group(1)}, but no config has that name')
-            else:
+            elif External(path, key, config) not in self.externals:
                 self.externals.append(External(path, key, config))
         if seed is not None:
             options += _seed_options(config, seed)
@@ -897,15 +897,29 @@ def _digits_runs(builder: _Builder, section: Section,
             new = cfg.to_dict()
             for key in ('work_dir', 'log_level'):
                 new.pop(key, None)
+            # the checkpoints and the seed always, as in the other tables
+            keys = [k for k, n in (('model.teacher_ckpt', spec.teacher),
+                                   ('load_from', spec.load_from)) if n]
+            keys += list(spec.ckpt_options or {})
+            keys += ['randomness.seed'] if seed is not None else []
+            options = [(k, _lookup(new, k)) for k in keys]
+            options += [(k, v) for k, v in config_diff(raw, new)
+                        if k not in keys]
             builder.runs[name] = Run(
                 name,
                 spec.config,
                 work_dir,
                 cfg.train_cfg.max_epochs,
-                seed, [(k, cli_value(v)) for k, v in config_diff(raw, new)],
+                seed, [(k, cli_value(v)) for k, v in options],
                 deps,
                 once=seed is None,
                 metric=_metric_of(spec.config))
+
+
+def _lookup(cfg: dict, key: str) -> Any:
+    for part in key.split('.'):
+        cfg = cfg[part]
+    return cfg
 
 
 def _order(runs: Dict[str, Run], seeds: Sequence[int]) -> List[Run]:
@@ -1766,9 +1780,16 @@ LOADER_IMAGES = {32: 5000, 'large': 1000}
 def _macs(network: str, size: int) -> int:
     """Multiply-accumulates of one image through a network (a JSON
     config), by mmengine's counter."""
+    import logging
+
     import torch
     from mmengine.analysis import get_model_complexity_info
+    from mmengine.logging import MMLogger
     from mmpretrain.registry import MODELS
+
+    # the counter warns of every op it does not count (adds, ReLUs, pools:
+    # negligible next to the convolutions)
+    MMLogger.get_current_instance().setLevel(logging.ERROR)
     model = MODELS.build(json.loads(network))
     model.eval()
     with torch.no_grad():
@@ -1796,9 +1817,7 @@ def run_cost(run: Run) -> dict:
     MACs; the trained network's forward and backward as 3 forwards, a
     frozen teacher's forward as 1) x images x views x epochs over
     :data:`GPU_TFLOPS`, or the data loader's time when that is longer."""
-    import logging
     from mmkd_plus.utils import network_config
-    logging.getLogger('mmengine').setLevel(logging.ERROR)
     cfg = load_config(run.config)
     model = cfg.model
     data = _data(run.config)
