@@ -1026,9 +1026,13 @@ def train_argv(run: Run,
     """The command that trains ``run`` (run from the repository root):
     ``python tools/train.py`` (local), ``bash tools/dist_train.sh``
     (pytorch) or ``bash tools/slurm_train.sh`` with its environment
-    (slurm); ``extra`` are more ``--cfg-options``."""
+    (slurm); ``extra`` are more ``--cfg-options``. A run that was stopped
+    (its work dir has MMEngine's ``last_checkpoint`` but not the final
+    checkpoint) goes on with ``--resume``."""
     options = [f'{k}={v}' for k, v in run.options] + list(extra)
     tail = ['--cfg-options', *options] if options else []
+    if _stopped(run):
+        tail.append('--resume')
     n = gpus_of(run, gpus)
     if launcher == 'local':
         return [
@@ -1048,6 +1052,11 @@ def train_argv(run: Run,
             job_name(run), run.config, run.work_dir, *tail
         ]
     raise ValueError(f'unknown launcher {launcher!r}')
+
+
+def _stopped(run: Run) -> bool:
+    return not _done(run) and osp.isfile(
+        _abs(osp.join(run.work_dir, 'last_checkpoint')))
 
 
 def _cpus_per_task() -> int:
@@ -1193,6 +1202,25 @@ def execute(plan: Plan,
     return status
 
 
+SLURM_JOB_FILE = 'slurm_job_id'
+
+
+def _queued_job(run: Run) -> Optional[str]:
+    """The job an earlier call submitted for ``run`` if ``squeue`` still
+    lists it (pending or running)."""
+    path = _abs(osp.join(run.work_dir, SLURM_JOB_FILE))
+    if not osp.isfile(path):
+        return None
+    with open(path) as f:
+        job = f.read().strip()
+    try:
+        proc = subprocess.run(['squeue', '-h', '-j', job, '-o', '%T'],
+                              capture_output=True, text=True)
+    except OSError:
+        return None
+    return job if proc.returncode == 0 and proc.stdout.strip() else None
+
+
 def submit_slurm(plan: Plan,
                  partition: str,
                  gpus: Optional[int] = None,
@@ -1202,9 +1230,12 @@ def submit_slurm(plan: Plan,
     """Submit every run not done yet with ``sbatch`` (see
     :func:`sbatch_argv`), dependencies as ``afterok`` of their jobs.
 
+    A run whose job of an earlier call ``squeue`` still lists is not
+    submitted again; its dependants wait for that job.
+
     Returns:
-        dict: Each run's status: ``submitted`` (job id), ``skipped``,
-        ``failed`` (sbatch refused it) or ``not run``.
+        dict: Each run's status: ``submitted``, ``queued`` (earlier),
+        ``skipped``, ``failed`` (sbatch refused it) or ``not run``.
     """
     jobs: Dict[str, str] = {}
     status: Dict[str, str] = {}
@@ -1213,6 +1244,13 @@ def submit_slurm(plan: Plan,
             status[run.name] = 'skipped'
             echo(f'[reproduce] {run.name}: done before ({run.checkpoint}), '
                  'skipped')
+            continue
+        queued = _queued_job(run)
+        if queued:
+            jobs[run.name] = queued
+            status[run.name] = 'queued'
+            echo(f'[reproduce] {run.name}: job {queued} of an earlier call '
+                 'is still queued or running; not submitted again')
             continue
         blocked = [d for d in run.deps
                    if status.get(d) in ('failed', 'not run')]
@@ -1233,6 +1271,8 @@ def submit_slurm(plan: Plan,
             continue
         jobs[run.name] = proc.stdout.strip().split(';')[0]
         status[run.name] = 'submitted'
+        with open(_abs(osp.join(run.work_dir, SLURM_JOB_FILE)), 'w') as f:
+            f.write(jobs[run.name] + '\n')
         echo(f'[reproduce] {run.name}: job {jobs[run.name]}' +
              (f" after {', '.join(after)}" if after else '') +
              f"; log {osp.join(run.work_dir, 'slurm-' + jobs[run.name])}"
@@ -1331,9 +1371,9 @@ def read_run(run: Run) -> dict:
         log=_rel((final or entries[last])[1]))
     if final:
         out['top1'] = float(final[0][key])
-        if run.metric == 'fairness':
-            for metric in ('DEO_M', 'DEO_A'):
-                out[metric] = float(final[0][f'fairness/{metric}'])
+        for metric in ('DEO_M', 'DEO_A'):
+            if f'{run.metric}/{metric}' in final[0]:
+                out[metric] = float(final[0][f'{run.metric}/{metric}'])
     return out
 
 
@@ -1735,8 +1775,12 @@ def update_docs(plan: Plan, results: Dict[str, dict],
     for config, summary in summaries.items():
         model = model_index().get(config)
         dataset = DATASETS.get(_data(config))
-        if model is None or dataset is None:
+        if model is None:
             done.append(f'{config}: in no metafile; not written')
+            continue
+        if dataset is None:
+            done.append(f'{config}: no metafile dataset name for its data '
+                        f'{_data(config)!r} (DATASETS); not written')
             continue
         runs = summary['runs']
         how = ('one run' if summary['total'] == 1 else
@@ -2103,10 +2147,12 @@ def main(argv=None, echo=print) -> int:
         status = execute(plan, launcher, args.gpus, extra, runs, echo)
     counts = {s: sum(v == s for v in status.values())
               for s in dict.fromkeys(status.values())}
+    again = [args.table, '--gather'] + (
+        ['--seeds', *map(str, args.seeds)] if args.seeds else []) + (
+            ['--work-dir', plan.root] if args.work_dir else []) + (
+                ['--epochs', str(args.epochs)] if args.epochs else [])
     echo('[reproduce] ' + ', '.join(f'{n} {s}' for s, n in counts.items()) +
-         (f'; then: python tools/reproduce.py {args.table} --gather' +
-          (f' --work-dir {plan.root}' if args.work_dir or args.epochs
-           else '') + (f' --epochs {args.epochs}' if args.epochs else '')))
+         '; the table: python tools/reproduce.py ' + shlex.join(again))
     return 1 if any(s in ('failed', 'not run') for s in status.values()) \
         else 0
 

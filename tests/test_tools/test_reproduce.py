@@ -489,6 +489,38 @@ def test_slurm_stops_the_dependants_of_a_refused_job(tmp_path, fake_sbatch,
     assert any('Batch job submission failed' in line for line in lines)
 
 
+def test_a_second_call_resumes_stopped_runs_and_waits_for_queued_jobs(
+        tmp_path, fake_sbatch):
+    plan = rp.build_plan(rp.TABLES['sskd-cifar100'], seeds=[0],
+                         work_dir=str(tmp_path / 'w'))
+    runs = [r for r in plan.runs if 'resnet32x4' in r.name][:3]
+    teacher, stage1, student = runs
+    # stage 1 was stopped: MMEngine's last_checkpoint, no final checkpoint
+    os.makedirs(stage1.work_dir)
+    with open(osp.join(stage1.work_dir, 'last_checkpoint'), 'w') as f:
+        f.write(osp.join(stage1.work_dir, 'epoch_20.pth'))
+    assert rp.train_argv(stage1)[-1] == '--resume'
+    assert '--resume' not in rp.train_argv(teacher)
+    rp.submit_slurm(plan, 'gpu', runs=runs, echo=lambda line: None)
+    assert len(fake_sbatch()) == 3
+    # squeue still lists the teacher's job (1000), not the others
+    squeue = tmp_path / 'bin' / 'squeue'
+    squeue.write_text(f'#!{sys.executable}\nimport sys\n'
+                      "if '1000' in sys.argv: print('RUNNING')\n")
+    squeue.chmod(squeue.stat().st_mode | stat.S_IEXEC)
+    lines = []
+    status = rp.submit_slurm(plan, 'gpu', runs=runs, echo=lines.append)
+    assert status == {teacher.name: 'queued', stage1.name: 'submitted',
+                      student.name: 'submitted'}
+    assert 'job 1000 of an earlier call is still queued or running' in \
+        lines[0]
+    calls = fake_sbatch()[3:]
+    assert len(calls) == 2
+    assert _flag(calls[0], '--dependency') == 'afterok:1000'
+    assert calls[0][-1].endswith(' --resume')
+    assert _flag(calls[1], '--dependency') == 'afterok:1000:1003'
+
+
 def test_slurm_dry_run_is_a_script_of_the_same_submissions(tmp_path,
                                                            fake_sbatch):
     plan = rp.build_plan(rp.TABLES['quest-imagenet'], seeds=[0],
