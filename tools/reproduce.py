@@ -272,9 +272,16 @@ def _net(config: str) -> str:
 
 
 def _data(config: str) -> str:
-    """The data suffix of a config's name (``cifar100``, ``digits_s``)."""
+    """The data of a config's name (``cifar100``, ``digits_s``; a stage's
+    ``cifar100_init`` is ``cifar100``)."""
     match = re.search(r'_\d+xb\d+_(.+)$', _stem(config))
-    return match.group(1) if match else ''
+    if not match:
+        return ''
+    parts = match.group(1).split('_')
+    for end in range(len(parts), 0, -1):
+        if '_'.join(parts[:end]) in DATASETS:
+            return '_'.join(parts[:end])
+    return match.group(1)
 
 
 def _net_key(label: str) -> str:
