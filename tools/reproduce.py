@@ -204,31 +204,6 @@ def read_tables(readme: str, text: Optional[str] = None) -> List[MdTable]:
     return tables
 
 
-def find_table(readme: str,
-               header: Sequence[str],
-               heading: Optional[str] = None,
-               text: Optional[str] = None) -> MdTable:
-    """The one table of ``readme`` whose header holds every string of
-    ``header`` (and that follows a heading holding ``heading``).
-
-    Raises:
-        ValueError: None or several match; names the README and what was
-            looked for.
-    """
-    found = [
-        t for t in read_tables(readme, text)
-        if all(h.lower() in ' | '.join(t.header).lower() for h in header)
-        and (heading is None or heading.lower() in (t.heading or '').lower())
-    ]
-    if len(found) != 1:
-        where = f' after a heading with {heading!r}' if heading else ''
-        raise ValueError(
-            f'{readme}: expected one table whose header has '
-            f'{list(header)}{where}, found {len(found)}. The README '
-            "changed: update the table's SectionDef in tools/reproduce.py.")
-    return found[0]
-
-
 _LINK = re.compile(r'\]\(([^)\s]+\.py)\)')
 _TICK = re.compile(r'`([\w+.-]+?)(?:\.py)?`')
 
@@ -245,6 +220,12 @@ def cell_configs(cell: str, readme: str) -> List[str]:
         if name in config_files()
     ]
     return found
+
+
+def plain(cell: str) -> str:
+    """A cell's text without link targets and backticks."""
+    text = re.sub(r'\[([^\]]*)\]\([^)]*\)', r'\1', cell).replace('`', '')
+    return ' '.join(text.split())
 
 
 # --------------------------------------------------------------------------
@@ -265,12 +246,6 @@ def model_index() -> Dict[str, dict]:
     return models
 
 
-def _net(config: str) -> str:
-    """The network of a vanilla config: ``wrn_40_2_1xb64_cifar100`` ->
-    ``wrn_40_2``."""
-    return re.sub(r'_\d+xb\d+_.*$', '', _stem(config))
-
-
 def _data(config: str) -> str:
     """The data of a config's name (``cifar100``, ``digits_s``; a stage's
     ``cifar100_init`` is ``cifar100``)."""
@@ -284,22 +259,16 @@ def _data(config: str) -> str:
     return match.group(1)
 
 
-def _net_key(label: str) -> str:
-    """A network as a table writes it, as config names do: ``WRN-40-2`` ->
-    ``wrn_40_2``, ``MobileNetV2`` -> ``mobilenetv2``."""
-    return label.strip().lower().replace('-', '_').replace(' ', '')
-
-
-def _side(model: dict, role: str) -> Optional[str]:
-    side = (model.get('Metadata') or {}).get(role) or {}
-    return side.get('Config')
+def _method(config: str) -> str:
+    """The method of a config's name: ``quest``, ``crd+kd``, ``hkd``."""
+    return _stem(config).split('_')[0]
 
 
 @functools.lru_cache(maxsize=None)
 def method_keys() -> frozenset:
-    """The method names of config names (``quest``, ``crd+kd``, ``hkd``):
-    what a results table's column may be named after."""
-    return frozenset(_stem(c).split('_')[0] for c in model_index())
+    """The methods of the metafiles' configs: what a results column may
+    be named after (``QuEST (paper)``, ``CRD+KD``)."""
+    return frozenset(_method(c) for c in model_index())
 
 
 # --------------------------------------------------------------------------
@@ -307,36 +276,43 @@ def method_keys() -> frozenset:
 
 
 class SectionDef(NamedTuple):
-    """Where a table's rows are: the README table whose header holds
-    ``header`` (after a heading holding ``heading``), its rows whose first
-    cell holds ``rows``; ``data`` is the configs' data suffix."""
+    """A README results table: the one after a heading holding
+    ``heading`` whose header holds every string of ``header``; only its
+    rows whose first cell holds ``rows``; with ``column`` only that
+    column's configs and numbers (a column per dataset)."""
     readme: str
     header: Tuple[str, ...]
     heading: Optional[str] = None
     rows: Optional[str] = None
-    data: str = 'cifar100'
+    column: Optional[str] = None
 
 
 class TableDef(NamedTuple):
-    """A paper's table: ``kind`` says how its rows become runs: ``pairs``
-    (a row per teacher -> student pair, a column per method), ``methods``
-    (a row per method of the MFD paper), ``settings`` (a row per config),
+    """A paper's table: ``kind`` ``readme`` (rows of README tables),
     ``lambda`` (WCoRD's lambda_1 sweep) or ``digits`` (the demo)."""
     name: str
     title: str
     kind: str
     sections: Tuple[SectionDef, ...] = ()
-    seeds: Optional[Tuple[int, ...]] = None
+    seeds: Tuple[int, ...] = DEFAULT_SEEDS
 
 
 def _baseline_sections() -> Tuple[SectionDef, ...]:
     """The CIFAR-100 table of every baseline's README
     (``configs/baselines/*/README.md``)."""
     return tuple(
-        SectionDef(_rel(readme), ('teacher (paper)', 'config'))
+        SectionDef(_rel(readme), ('teacher (paper)', 'student (paper)'))
         for readme in sorted(
             glob.glob(osp.join(REPO, 'configs', 'baselines', '*',
                                'README.md'))))
+
+
+def _mfd(data: str, column: str, table: int) -> TableDef:
+    return TableDef(
+        f'mfd-{data}', f'MFD (CVPR 2021), supplement Table {table}: '
+        f'{column}', 'readme', (SectionDef(
+            'configs/mfd/README.md', ('what it adds', column, 'ours'),
+            column=column), ), (0, 1, 2, 3))
 
 
 TABLES: Dict[str, TableDef] = {
@@ -344,72 +320,96 @@ TABLES: Dict[str, TableDef] = {
     for t in (
         TableDef('quest-cifar100',
                  'QuEST (ECCV 2020), supplement Table 1: CIFAR-100',
-                 'pairs', (SectionDef('configs/quest/README.md',
-                                      ('QuEST (paper)', 'config')), )),
-        TableDef('quest-imagenet',
-                 'QuEST (ECCV 2020), ImageNet-1k (supplement C.1)',
-                 'settings', (SectionDef('configs/quest/README.md',
-                                         ('setting', 'config'),
-                                         rows='ImageNet', data='in1k'), )),
+                 'readme', (SectionDef('configs/quest/README.md',
+                                       ('QuEST (paper)', 'QuEST (ours)'),
+                                       'CIFAR-100'), )),
+        TableDef('quest-imagenet', 'QuEST (ECCV 2020), ImageNet-1k',
+                 'readme', (SectionDef('configs/quest/README.md',
+                                       ('config', 'schedule', 'ours'),
+                                       'Other settings', 'ImageNet'), )),
         TableDef('sskd-cifar100',
-                 'SSKD (ECCV 2020), the CIFAR-100 table of the authors\' '
-                 'README', 'pairs', (SectionDef('configs/sskd/README.md',
-                                                ('pair', 'SSKD (paper)')), )),
+                 "SSKD (ECCV 2020), the CIFAR-100 table of the authors' "
+                 'README', 'readme',
+                 (SectionDef('configs/sskd/README.md',
+                             ('stage 2', 'SSKD (paper)', 'SSKD (ours)'),
+                             'CIFAR-100'), )),
         TableDef('wcord-table1', 'WCoRD (CVPR 2021), supplement Table 1: '
-                 'CIFAR-100', 'pairs',
+                 'CIFAR-100', 'readme',
                  (SectionDef('configs/wcord/README.md',
-                             ('WCoRD+KD', 'configs')),
+                             ('WCoRD+KD', 'ours (WCoRD)'), 'CIFAR-100'),
                   SectionDef('configs/baselines/crd/README.md',
-                             ('CRD+KD (paper)', 'configs')))),
+                             ('CRD+KD (paper)', 'ours'), 'WCoRD'))),
         TableDef('wcord-lambda', 'WCoRD (CVPR 2021), supplement Table 2: '
                  'the lambda_1 sweep', 'lambda',
                  (SectionDef('configs/wcord/README.md', ('Table 2', )), )),
-        TableDef('mfd-cifar10s', 'MFD (AAAI 2021), supplement Table 2: '
-                 'CIFAR-10S', 'methods',
-                 (SectionDef('configs/mfd/README.md', ('(paper)', ),
-                             heading='CIFAR-10S', data='cifar10s'), )),
-        TableDef('mfd-utkface', 'MFD (AAAI 2021), supplement Table 3: '
-                 'UTKFace', 'methods',
-                 (SectionDef('configs/mfd/README.md', ('(paper)', ),
-                             heading='UTKFace', data='utkface'), )),
-        TableDef('mfd-celeba', 'MFD (AAAI 2021), supplement Table 4: '
-                 'CelebA', 'methods',
-                 (SectionDef('configs/mfd/README.md', ('(paper)', ),
-                             heading='CelebA', data='celeba'), )),
+        _mfd('cifar10s', 'CIFAR-10S', 2),
+        _mfd('utkface', 'UTKFace', 3),
+        _mfd('celeba', 'CelebA', 4),
         TableDef('crd-benchmark', 'CRD (ICLR 2020), Table 1: the thirteen '
-                 'baselines on their CIFAR-100 pairs', 'pairs',
+                 'baselines on their CIFAR-100 pairs', 'readme',
                  _baseline_sections()),
         TableDef('digits', "The demo's comparison on the bundled digits "
                  '(tools/demo.py)', 'digits', seeds=(0, )),
     )
 }
 
+
+def _matches(md: MdTable, sec: SectionDef) -> bool:
+    header = ' | '.join(md.header).lower()
+    return all(h.lower() in header for h in sec.header) and (
+        sec.heading is None
+        or sec.heading.lower() in (md.heading or '').lower())
+
+
+def find_table(name: str, sec: SectionDef,
+               text: Optional[str] = None) -> MdTable:
+    """The one table of ``sec.readme`` that ``sec`` describes.
+
+    Raises:
+        ValueError: None or several match: names the README, what was
+            looked for, the tables it has and what to change.
+    """
+    tables = read_tables(sec.readme, text)
+    found = [t for t in tables if _matches(t, sec)]
+    if len(found) == 1:
+        return found[0]
+    wanted = f'a header with {list(sec.header)}' + (
+        f' after a heading with {sec.heading!r}' if sec.heading else '')
+    have = '\n'.join(f'  after {t.heading!r}: {join_cells(t.header)}'
+                     for t in tables)
+    raise ValueError(
+        f'{sec.readme}: table {name} reads its results table, the one '
+        f'with {wanted}; the README has {len(found)} such tables. Its '
+        f'tables:\n{have}\nGive the README one such table again, or change '
+        f"the SectionDef of {name!r} in TABLES (tools/reproduce.py) to "
+        'the table it has now.')
+
+
 # --------------------------------------------------------------------------
 # a table's rows and what each column reads
 
 
 class Column(NamedTuple):
-    """A results column: ``kind`` is ``paper``, ``ours``, ``configs`` or
-    ``key``; ``role`` the run it is about (``teacher``, ``student``,
-    ``teacher/student``, a method key such as ``quest``, or ``''``: the
-    row's own run); ``metric`` ``top1``, ``DEO_A`` or ``DEO_M``."""
+    """A results column: ``kind`` is ``paper``, ``ours``, ``configs``,
+    ``key`` or ``reference``; ``role`` the target it is about
+    (``teacher``, ``student``, ``teacher/student``, a method such as
+    ``quest``, or ``''``: the row's own); ``metric`` ``top1``, ``DEO``
+    (DEO_M / DEO_A) or ``all`` (top-1, and DEO_A / DEO_M of a fairness
+    run); ``index`` its cell in a row."""
     header: str
     kind: str
     role: Optional[str] = None
-    metric: str = 'top1'
+    metric: str = 'all'
+    index: Optional[int] = None
 
 
-_METRIC_WORDS = {'top-1': 'top1', 'deo_a': 'DEO_A', 'deo_m': 'DEO_M'}
-
-
-def classify(header: str) -> Column:
+def classify(header: str, index: Optional[int] = None) -> Column:
     """What a results table's column holds, from its header."""
     low = header.lower().strip()
     bare = ' '.join(
         re.sub(r'\((?:paper|ours)\)|\bours\b|\bpaper\b|[()]', ' ',
                low).split())
-    metric = _METRIC_WORDS.get(bare, 'top1')
-    if bare in _METRIC_WORDS or not bare:
+    if bare in ('top-1', ''):
         role = ''
     elif 'teacher' in bare and 'student' in bare and '/' in bare:
         role = 'teacher/student'
@@ -422,12 +422,12 @@ def classify(header: str) -> Column:
     else:
         role = None
     if 'ours' in low:
-        return Column(header, 'ours', role or '', metric)
+        return Column(header, 'ours', role or '', index=index)
     if 'config' in low:
-        return Column(header, 'configs')
-    if role is None or (role == '' and '(paper)' not in low):
-        return Column(header, 'key')
-    return Column(header, 'paper', role, metric)
+        return Column(header, 'configs', index=index)
+    if role is None or (role == '' and 'paper' not in low):
+        return Column(header, 'key', index=index)
+    return Column(header, 'paper', role, index=index)
 
 
 @dataclass
@@ -442,23 +442,25 @@ class Target:
 
 @dataclass
 class Row:
-    """A row of a results table: its README cells (or the ``paper`` cells
-    of a table made here) and its targets by role."""
+    """A row of a results table: its cells, its targets by role (its own,
+    ``own``, first: the configs it names), the configs it names."""
     label: str
     cells: List[str]
     targets: Dict[str, Target]
+    own: List[str] = field(default_factory=list)
     listed: List[str] = field(default_factory=list)
-    paper: Dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class Section:
     """One results table of a paper's table (a README table, or one made
-    here for ``lambda`` and ``digits``)."""
+    here for ``lambda`` and ``digits``); ``column`` the one dataset
+    column it measures, if any."""
     title: str
     columns: List[Column]
     rows: List[Row]
     table: Optional[MdTable] = None
+    column: Optional[str] = None
 
 
 def checkpoint_refs(config: str) -> List[Tuple[str, str]]:
@@ -474,125 +476,93 @@ def checkpoint_refs(config: str) -> List[Tuple[str, str]]:
     return [(k, v) for k, v in refs if v]
 
 
-def teacher_config(config: str) -> Optional[str]:
-    """The config whose run writes ``config``'s ``model.teacher_ckpt``."""
+def run_links(config: str) -> List[Tuple[str, str]]:
+    """``(key, config)`` of every run of a config whose checkpoint
+    ``config`` reads (``work_dirs/<config>/epoch_N.pth``)."""
+    out = []
     for key, path in checkpoint_refs(config):
         match = RUN_CKPT.fullmatch(path)
-        if key == 'model.teacher_ckpt' and match:
-            return config_files().get(match.group(1))
-    return None
+        if match and match.group(1) in config_files():
+            out.append((key, config_files()[match.group(1)]))
+        elif match:
+            raise ValueError(
+                f'{config}: {key}={path!r} names the run of '
+                f'{match.group(1)}, but no config has that name')
+    return out
 
 
-def _pair(label: str) -> Tuple[str, str]:
-    teacher, arrow, student = label.partition('→')
-    if not arrow:
-        raise ValueError(f'row {label!r}: expected "teacher → student"')
-    return _net_key(teacher), _net_key(student)
+def _needs(config: str) -> List[str]:
+    """Every config whose run ``config`` needs, directly or not."""
+    return [n for _, dep in run_links(config) for n in [dep, *_needs(dep)]]
 
 
-def method_config(method: str, listed: Sequence[str], label: str,
-                  data: str, where: str) -> str:
-    """The config of ``method`` in a row: the one the row lists, else the
-    metafile model of that method, pair and data."""
-    index = model_index()
-    explicit = [
-        c for c in listed
-        if _stem(c).startswith(method + '_') and c in index
-    ]
-    if len(explicit) == 1:
-        return explicit[0]
-    if explicit:
-        raise ValueError(f'{where}, row {label!r}: several {method} '
-                         f'configs: {explicit}')
-    teacher, student = _pair(label)
-    found = [
-        c for c, m in index.items()
-        if _stem(c).startswith(method + '_') and _data(c) == data
-        and _side(m, 'Teacher') and _side(m, 'Student')
-        and _net(_side(m, 'Teacher')) == teacher
-        and _net(_side(m, 'Student')) == student
-    ]
-    if len(found) != 1:
+def teacher_config(config: str) -> Optional[str]:
+    """The config whose run writes ``config``'s ``model.teacher_ckpt``."""
+    return dict(run_links(config)).get('model.teacher_ckpt')
+
+
+def _row(sec: SectionDef, columns: List[Column], cells: List[str],
+         where: str) -> Row:
+    """A README row: a target per config it names (per seed; not the
+    stages those read, which the plan adds), the teacher its first
+    target reads (once) and the vanilla student of a student column."""
+    source = [cells[c.index] for c in columns if c.header == sec.column
+              ] if sec.column else cells
+    listed = list(dict.fromkeys(
+        c for cell in source for c in cell_configs(cell, sec.readme)))
+    needed = {n for c in listed for n in _needs(c)}
+    targets: Dict[str, Target] = {}
+    for config in listed:
+        if config in needed or config not in model_index():
+            continue  # a stage of another, or another name of one
+        if _method(config) in targets:
+            raise ValueError(
+                f'{where}: two {_method(config)} configs '
+                f'({targets[_method(config)].config}, {config}); a row '
+                'measures one config per method')
+        targets[_method(config)] = Target(config)
+    own = list(targets)
+    if not targets:
+        if sec.column:  # no config of this method on this dataset
+            return Row(plain(cells[0]), cells, {})
         raise ValueError(
-            f'{where}, row {label!r}: expected one {method} config of '
-            f'{teacher} -> {student} on {data} in the metafiles, found '
-            f'{found}')
-    return found[0]
-
-
-def _pairs_row(sec: SectionDef, columns: List[Column], cells: List[str],
-               where: str) -> Row:
-    listed = [
-        c for col, cell in zip(columns, cells) if col.kind == 'configs'
-        for c in cell_configs(cell, sec.readme)
-    ]
-    roles = [c.role for c in columns if c.kind in ('paper', 'ours')]
-    methods = [
-        r for r in dict.fromkeys(roles)
-        if r not in ('', 'teacher', 'student', 'teacher/student')
-    ]
-    if not methods:
-        raise ValueError(f'{where}: no method column')
-    targets = {
-        m: Target(method_config(m, listed, cells[0], sec.data, where))
-        for m in methods
-    }
-    first = targets[methods[0]].config
+            f'{where}: the row names no config of a metafile (a link to '
+            f'the .py file or its name in backticks): {join_cells(cells)}')
+    first = targets[own[0]].config
     teacher = teacher_config(first)
     if teacher:
         targets['teacher'] = Target(teacher, once=True)
-    if any(r in ('student', 'teacher/student') for r in roles):
-        student = _side(model_index()[first], 'Student')
-        if not student:
-            raise ValueError(f'{where}, row {cells[0]!r}: the metafile '
-                             f'model of {first} names no Student config')
-        targets['student'] = Target(student)
-    return Row(cells[0], cells, targets, listed)
+    # the vanilla student of a student column: the metafile's (a variant
+    # of a pair, e.g. SSKD's ECCV weights, names none: '–' there)
+    side = (model_index()[first].get('Metadata') or {}).get('Student')
+    if {'student', 'teacher/student'} & {c.role for c in columns} \
+            and (side or {}).get('Config'):
+        targets['student'] = Target(side['Config'])
+    return Row(plain(cells[0]), cells, targets, own, listed)
 
 
-def _methods_row(sec: SectionDef, cells: List[str], where: str) -> Row:
-    found = [
-        c for c, m in model_index().items()
-        if (m.get('Metadata') or {}).get('Method') == cells[0]
-        and _data(c) == sec.data
-    ]
-    if len(found) != 1:
-        raise ValueError(f'{where}, row {cells[0]!r}: expected one config '
-                         f'with Method: {cells[0]} on {sec.data} in the '
-                         f'metafiles, found {found}')
-    once = cells[0].lower() == 'teacher'
-    return Row(cells[0], cells, {'': Target(found[0], once=once)})
-
-
-def _settings_row(sec: SectionDef, columns: List[Column], cells: List[str],
-                  where: str) -> Row:
-    listed = [
-        c for col, cell in zip(columns, cells) if col.kind == 'configs'
-        for c in cell_configs(cell, sec.readme)
-    ]
-    measured = [c for c in listed if c in model_index()]
-    if len(measured) != 1:
-        raise ValueError(f'{where}, row {cells[0]!r}: expected one config '
-                         f'of a metafile among {listed}')
-    return Row(cells[0], cells, {'': Target(measured[0])}, listed)
-
-
-def _readme_section(table: TableDef, sec: SectionDef) -> Section:
-    md = find_table(sec.readme, sec.header, sec.heading)
-    columns = [classify(h) for h in md.header]
+def _readme_section(name: str, sec: SectionDef) -> Section:
+    md = find_table(name, sec)
+    columns = [classify(h, i) for i, h in enumerate(md.header)]
+    if sec.column:
+        (picked, ) = [c for c in columns if c.header == sec.column]
+        columns = [columns[0], picked._replace(kind='paper', role='')
+                   ] + [c for c in columns if c.kind == 'ours']
     rows = []
     for i, cells in enumerate(md.rows):
         where = f'{sec.readme} line {md.first + 3 + i}'
-        if sec.rows and sec.rows not in cells[0]:
-            continue
-        if table.kind == 'pairs':
-            rows.append(_pairs_row(sec, columns, cells, where))
-        elif table.kind == 'methods':
-            rows.append(_methods_row(sec, cells, where))
-        else:
-            rows.append(_settings_row(sec, columns, cells, where))
-    title = f'{sec.readme}: ' + (md.heading or 'results')
-    return Section(title, columns, rows, md)
+        if len(cells) != len(md.header):
+            raise ValueError(f'{where}: {len(cells)} cells, its header '
+                             f'{len(md.header)}')
+        if not sec.rows or sec.rows in cells[0]:
+            rows.append(_row(sec, columns, cells, where))
+    title = f'{sec.readme}: {md.heading or "results"}' + (
+        f', {sec.column}' if sec.column else '')
+    return Section(title, columns, rows, md, sec.column)
+
+
+def _pair_key(label: str) -> str:
+    return label.lower().replace('-', '_').replace(' ', '')
 
 
 def lambda_paper(readme: str) -> dict:
@@ -622,9 +592,21 @@ def lambda_paper(readme: str) -> dict:
 
 
 def _lambda_section(sec: SectionDef) -> Section:
+    """The sweep of the pair Table 2 names, on its WCoRD config (the row
+    of that pair in WCoRD's Table 1)."""
     paper = lambda_paper(sec.readme)
-    config = method_config('wcord', [], paper['label'], sec.data,
-                           sec.readme)
+    table1 = TABLES['wcord-table1']
+    found = [
+        r.targets['wcord'].config
+        for r in _readme_section(table1.name, table1.sections[0]).rows
+        if _pair_key(r.label) == _pair_key(paper['label'])
+        and 'wcord' in r.targets
+    ]
+    if len(found) != 1:
+        raise ValueError(
+            f"{sec.readme}: Table 2's pair {paper['label']} is not a row "
+            'of its Table 1 with a WCoRD config')
+    config = found[0]
     teacher = teacher_config(config)
     key = wcord_lambda_sweep.KEY
     rows = []
@@ -636,64 +618,58 @@ def _lambda_section(sec: SectionDef) -> Section:
         }
         if teacher:
             targets['teacher'] = Target(teacher, once=True)
-        rows.append(
-            Row(label, [label], targets,
-                paper={'': paper['values'].get(float(lam), '–')}))
+        cells = [label, str(paper['values'].get(float(lam), '–')), '',
+                 f'`{_stem(config)}`']
+        rows.append(Row(label, cells, targets, ['']))
     columns = [
-        Column('λ1 (λ2 = 0.1)', 'key'),
-        Column(f"{paper['metric']} (paper)", 'paper', ''),
-        Column('top-1 (ours)', 'ours', ''),
-        Column('config', 'configs')
+        Column('λ1 (λ2 = 0.1)', 'key', index=0),
+        Column(f"{paper['metric']} (paper)", 'paper', '', index=1),
+        Column('top-1 (ours)', 'ours', '', 'top1'),
+        Column('config', 'configs', index=3)
     ]
-    for row in rows:
-        row.cells = [row.label, str(row.paper['']), '', f'`{_stem(config)}`']
     return Section(
         f"{sec.readme}: Table 2, {paper['label']}, {key} = λ1", columns,
         rows)
 
 
 def _digits_section() -> Section:
-    rows = []
     readers = {
         n
         for r in demo.ROWS
         for n in (r.teacher, r.load_from, *(r.ckpt_options or {}).values())
         if n
     }
-    for r in demo.ROWS:
-        rows.append(
-            Row(r.name, [r.name, '', '', '', f'`{_stem(r.config)}`'],
-                {'': Target(r.config, once=r.name in readers)}))
+    rows = [
+        Row(r.name, [r.name, f'`{_stem(r.config)}`'],
+            {'': Target(r.config, once=r.name in readers)}, [''])
+        for r in demo.ROWS
+    ]
     columns = [
-        Column('model', 'key'),
-        Column('top-1 (ours)', 'ours', ''),
+        Column('model', 'key', index=0),
+        Column('top-1 (ours)', 'ours', '', 'top1'),
         Column('reference: mean ± std over seeds', 'reference', ''),
         Column('DEO_M / DEO_A (ours)', 'ours', '', 'DEO'),
-        Column('config', 'configs')
+        Column('config', 'configs', index=1)
     ]
     return Section('the digits demo (tools/demo.py)', columns, rows)
 
 
 def resolve(table: TableDef) -> List[Section]:
-    """The sections of ``table``, each row with the configs it measures."""
+    """The sections of ``table``, each row with the configs it measures;
+    a row also gets the targets of the rows of its pair in the table's
+    other sections (WCoRD's row: CRD's configs)."""
     if table.kind == 'digits':
         return [_digits_section()]
     if table.kind == 'lambda':
         return [_lambda_section(s) for s in table.sections]
-    return [_readme_section(table, s) for s in table.sections]
-
-
-def default_seeds(table: TableDef, sections: Sequence[Section]) -> List[int]:
-    """The table's seeds: its own, else as many as its heading's "over N
-    runs" says, else 0 1 2."""
-    if table.seeds:
-        return list(table.seeds)
-    for sec in sections:
-        match = re.search(r'over (\d+) runs',
-                          (sec.table.heading if sec.table else '') or '')
-        if match:
-            return list(range(int(match.group(1))))
-    return list(DEFAULT_SEEDS)
+    sections = [_readme_section(table.name, s) for s in table.sections]
+    rows = [r for s in sections for r in s.rows]
+    for row in rows:
+        for other in rows:
+            if _pair_key(other.label) == _pair_key(row.label):
+                for role in other.own:
+                    row.targets.setdefault(role, other.targets[role])
+    return sections
 
 
 # --------------------------------------------------------------------------
@@ -976,7 +952,7 @@ def build_plan(table: TableDef,
             unmeasured), or the README is not as expected.
     """
     sections = resolve(table)
-    seeds = list(seeds) if seeds else default_seeds(table, sections)
+    seeds = list(seeds or table.seeds)
     builder = _Builder(_root(work_dir, epochs), epochs)
     if table.kind == 'digits':
         _digits_runs(builder, sections[0], seeds)
@@ -1400,7 +1376,8 @@ def _values(plan: Plan, target: Target, metric: str,
 
 
 def spread(values: Sequence[float], total: int) -> str:
-    """``mean ± std (n=N)`` of a target's runs; ``missing`` for none."""
+    """``mean ± std`` (sample std) of a target's runs, ``(k of N runs)``
+    when some are not done; ``missing`` for none."""
     if not values:
         return 'missing'
     text = f'{statistics.mean(values):.2f}'
@@ -1408,41 +1385,42 @@ def spread(values: Sequence[float], total: int) -> str:
         text += f' ± {statistics.stdev(values):.2f}'
     if len(values) < total:
         text += f' ({len(values)} of {total} runs)'
-    elif total > 1:
-        text += f' (n={total})'
     return text
+
+
+_METRICS = {'top1': ('top1', ), 'DEO': ('DEO_M', 'DEO_A')}
 
 
 def _ours(plan: Plan, section: Section, row: Row, col: Column,
           results: Dict[str, dict]) -> Optional[str]:
-    """An "ours" cell: the role's runs, as :func:`spread` writes them;
-    None when the row has no such run."""
-
-    def one(role: str, metric: str) -> Optional[str]:
+    """An "ours" cell: the runs of its role's targets, as :func:`spread`
+    writes them (a bare "ours" column: the paper's method columns beside
+    it, else the row's own configs); None when the row has no such
+    target."""
+    if col.role == 'teacher/student':
+        roles = ['teacher', 'student']
+    elif col.role:
+        roles = [col.role]
+    else:
+        roles = [
+            c.role for c in section.columns
+            if c.kind == 'paper' and c.role and _generic(c)
+            and not _covered_by_own(section, c)
+        ] or row.own
+    parts = []
+    for role in roles:
         target = row.targets.get(role)
         if target is None:
             return None
-        if metric == 'DEO':
-            if _metric_of(target.config) != 'fairness':
-                return '–'
-            return ' / '.join(
-                spread(*_values(plan, target, m, results))
-                for m in ('DEO_M', 'DEO_A'))
-        return spread(*_values(plan, target, metric, results))
-
-    if col.role == 'teacher/student':
-        parts = [one('teacher', 'top1'), one('student', 'top1')]
-        return None if None in parts else ' / '.join(parts)
-    if col.kind == 'ours' and col.role == '' and section.table is not None:
-        # one "ours" column for several of the paper's: each in their order
-        papers = [
-            c for c in section.columns
-            if c.kind == 'paper' and _generic(c)
-            and not _covered_by_own(section, c)
-        ] or [Column('', 'paper', '', col.metric)]
-        parts = [one(c.role, c.metric) for c in papers]
-        return None if None in parts else ' / '.join(parts)
-    return one(col.role, col.metric)
+        fairness = _metric_of(target.config) == 'fairness'
+        if col.metric == 'DEO' and not fairness:
+            parts.append('–')
+            continue
+        metrics = _METRICS.get(col.metric) or (
+            ('top1', 'DEO_A', 'DEO_M') if fairness else ('top1', ))
+        parts += [spread(*_values(plan, target, m, results))
+                  for m in metrics]
+    return ' / '.join(parts) if parts else None
 
 
 def _generic(col: Column) -> bool:
@@ -1477,31 +1455,34 @@ def _covered(section: Section, col: Column) -> bool:
         c.kind == 'ours' and c.role == '' for c in section.columns))
 
 
+def _cell(section: Section, row: Row, col: Column) -> str:
+    cell = row.cells[col.index]
+    if section.column and col.kind == 'paper':
+        return cell.rsplit(': ', 1)[-1]  # the numbers after the config
+    return cell
+
+
 def format_section(plan: Plan, section: Section,
                    results: Dict[str, dict]) -> str:
     """The section's table as the README has it, its "ours" cells filled,
     and an "(ours)" column beside every paper column without one."""
-    header, layout = [], []
-    columns = list(section.columns)
-    if not any(c.kind in ('ours', 'paper') for c in columns):
-        columns.append(Column('top-1 (ours)', 'ours', ''))
-    for i, col in enumerate(columns):
-        header.append(col.header)
-        layout.append((i, col))
+    layout = []
+    for col in section.columns:
+        layout.append(col)
         if col.kind == 'paper' and not _covered(section, col):
             bare = re.sub(r'\s*\(paper\)', '', col.header)
-            header.append(f'{bare} (ours)')
-            layout.append((None, col._replace(kind='ours')))
-    lines = [join_cells(header), join_cells(['---'] * len(header))]
+            layout.append(col._replace(header=f'{bare} (ours)', kind='ours'))
+    lines = [join_cells([c.header for c in layout]),
+             join_cells(['---'] * len(layout))]
     for row in section.rows:
         cells = []
-        for i, col in layout:
+        for col in layout:
             if col.kind == 'ours':
                 cells.append(_ours(plan, section, row, col, results) or '–')
             elif col.kind == 'reference':
                 cells.append(_reference_cell(row, plan))
             else:
-                cells.append(row.cells[i] if i < len(row.cells) else '')
+                cells.append(_cell(section, row, col))
         lines.append(join_cells(cells))
     return '\n'.join(lines)
 
@@ -1556,9 +1537,10 @@ def report(plan: Plan, results: Dict[str, dict]) -> str:
 def _fill_section(text: str, plan: Plan, section: Section,
                   results: Dict[str, dict]) -> Tuple[str, int]:
     """``text`` (the section's README) with the section's "ours" cells
-    set for every row measured; the number of rows changed."""
-    ours = [(i, c) for i, c in enumerate(section.columns)
-            if c.kind == 'ours']
+    set for every row measured (a section of one dataset column sets its
+    ``<column>: <value>`` part of the cell); the number of rows
+    changed."""
+    ours = [c for c in section.columns if c.kind == 'ours']
     if section.table is None or not ours:
         return text, 0
     md = section.table
@@ -1570,21 +1552,38 @@ def _fill_section(text: str, plan: Plan, section: Section,
         raise ValueError(f'{md.readme}: the table {join_cells(md.header)} '
                          'is not there once')
     lines = text.split('\n')
-    rows = {r.label: r for r in section.rows}
+    rows = {r.cells[0]: r for r in section.rows}
     changed = 0
     for k, cells in enumerate(tables[0].rows):
         row = rows.get(cells[0])
         if row is None:
             continue
         new = list(cells)
-        for i, col in ours:
+        for col in ours:
             value = _ours(plan, section, row, col, results)
-            if value and 'missing' not in value and i < len(new):
-                new[i] = value
+            if not value or 'missing' in value:
+                continue
+            new[col.index] = _set_part(new[col.index], section.column,
+                                       value) if section.column else value
         if new != cells:
             lines[tables[0].first + 2 + k] = join_cells(new)
             changed += 1
     return '\n'.join(lines), changed
+
+
+def _set_part(cell: str, label: str, value: str) -> str:
+    """``cell`` with its ``label: ...`` part (parts apart by ``;``) set to
+    ``value``; a cell of no such parts ("not run") is replaced."""
+    parts = [p.strip() for p in cell.split(';')]
+    if not all(re.match(r'[^:]+: ', p) for p in parts):
+        parts = []
+    new = f'{label}: {value}'
+    found = [i for i, p in enumerate(parts) if p.startswith(label + ': ')]
+    if found:
+        parts[found[0]] = new
+    else:
+        parts.append(new)
+    return '; '.join(parts)
 
 
 def _fill_config_rows(text: str, readme: str,

@@ -26,7 +26,7 @@ from mmengine.config import Config
 
 rp = load_tool('reproduce.py')
 README_TABLES = [n for n, t in rp.TABLES.items()
-                 if t.kind in ('pairs', 'methods', 'settings')]
+                 if t.kind == 'readme']
 LINK = re.compile(r'\]\(([^)\s]+\.py)\)')
 TICK = re.compile(r'`([\w+.-]+)`')
 
@@ -71,6 +71,10 @@ def test_plan_covers_every_config_of_its_readme_table(name, plans):
         kept = [line for line in body
                 if not spec.rows or spec.rows in line.split('|')[1]]
         assert len(section.rows) == len(kept) > 0
+        if spec.column:  # one dataset column: its cells only
+            index = md.header.index(spec.column)
+            kept = [line.strip().strip('|').split('|')[index]
+                    for line in kept]
         for line, row in zip(kept, section.rows):
             for config in _listed(spec.readme, line):
                 if config in planned:
@@ -90,34 +94,86 @@ def test_plan_covers_every_config_of_its_readme_table(name, plans):
     assert len({r.work_dir for r in plan.runs}) == len(plan.runs)
 
 
-def test_rows_without_configs_resolve_to_their_pair_and_method(plans):
-    # SSKD's table names pairs only: each row gets the SSKD config of that
-    # pair (not the pool or ECCV-weights variants), its teacher's stage 1
-    sskd = plans['sskd-cifar100'].sections[0]
-    for row in sskd.rows:
-        teacher, student = (rp._net_key(s) for s in row.label.split('→'))
-        stem = osp.basename(row.targets['sskd'].config)
-        assert stem == f'sskd_{teacher}_{student}_1xb64_cifar100.py'
-    # the MFD table names methods: each row the config of that Method
+def test_rows_measure_the_configs_they_name(plans):
+    # SSKD: a row names stage 2 and its stage 1; stage 2 is the target
+    # (per seed), stage 1 the run it reads (once), as is the teacher
+    sskd = plans['sskd-cifar100']
+    row = sskd.sections[0].rows[3]
+    assert row.label == 'sskd_resnet32x4_resnet8x4_1xb64_cifar100.py'
+    assert {k: (osp.basename(t.config), t.once)
+            for k, t in row.targets.items()} == {
+        'sskd': ('sskd_resnet32x4_resnet8x4_1xb64_cifar100.py', False),
+        'teacher': ('resnet32x4_1xb64_cifar100.py', True),
+        'student': ('resnet8x4_1xb64_cifar100.py', False)}
+    stage1 = sskd.by_name()['sskd_stage1_resnet32x4_1xb64_cifar100']
+    assert stage1.once and stage1.deps == ['resnet32x4_1xb64_cifar100']
+    # a variant the metafile gives no vanilla student: none is trained
+    eccv = sskd.sections[0].rows[11]
+    assert 'eccv_weights' in eccv.targets['sskd'].config
+    assert 'student' not in eccv.targets
+    # MFD: the rows of one dataset column; the teacher once, every
+    # method (the vanilla student too) per seed; CelebA has no NST
     mfd = plans['mfd-utkface'].sections[0]
-    names = [osp.basename(r.targets[''].config) for r in mfd.rows]
+    names = [osp.basename(r.targets[r.own[0]].config) for r in mfd.rows]
     assert names[0] == 'scratch_resnet18_1xb128_utkface.py'
     assert 'ss_hkd_resnet18_1xb128_utkface.py' in names
-    assert mfd.rows[0].targets[''].once  # the teacher: trained once
     assert len(set(names)) == len(names) == 12
-    # WCoRD's Table 1: CRD and CRD+KD come from CRD's README beside it
+    assert mfd.rows[1].targets['teacher'] == rp.Target(
+        'configs/mfd/scratch_resnet18_1xb128_utkface.py', once=True)
+    celeba = plans['mfd-celeba'].sections[0]
+    assert [r.targets for r in celeba.rows if r.label == 'NST'] == [{}]
+    # ImageNet: only the ImageNet rows; the short name is not run twice
+    imagenet = plans['quest-imagenet']
+    assert [r.label.split(':')[0] for r in imagenet.sections[0].rows] == [
+        'ImageNet', 'ImageNet']
+    assert len(imagenet.runs) == 2 * 2
+    # WCoRD's Table 1: CRD and CRD+KD come from CRD's README beside it,
+    # and its row shows them too
     wcord = plans['wcord-table1']
     methods = {osp.basename(r.config).split('_')[0] for r in wcord.runs}
     assert {'wcord', 'wcord+kd', 'crd', 'crd+kd'} <= methods
+    assert {'wcord', 'wcord+kd', 'crd', 'crd+kd'} <= set(
+        wcord.sections[0].rows[0].targets)
 
 
-def test_every_paper_table_of_the_readmes_is_a_table_here():
-    """A README table with papers' numbers that no table reproduces would
-    silently stay unreproduced: each is a section here, or listed below
-    with why not."""
+def test_a_readme_table_that_changed_names_the_readme_and_what_to_change(
+        monkeypatch):
+    text = open(osp.join(REPO, 'configs/quest/README.md')).read()
+    sec = rp.TABLES['quest-cifar100'].sections[0]
+    changed = text.replace('QuEST (ours)', 'QuEST (measured)')
+    with pytest.raises(ValueError) as err:
+        rp.find_table('quest-cifar100', sec, changed)
+    message = str(err.value)
+    assert message.startswith(
+        "configs/quest/README.md: table quest-cifar100 reads its results "
+        "table, the one with a header with ['QuEST (paper)', 'QuEST "
+        "(ours)'] after a heading with 'CIFAR-100'; the README has 0 such "
+        'tables.')
+    assert "after 'CIFAR-100': | config | teacher layer → student layer" \
+        in message
+    assert ("change the SectionDef of 'quest-cifar100' in TABLES "
+            '(tools/reproduce.py)') in message
+    assert rp.find_table('quest-cifar100', sec, text).heading == 'CIFAR-100'
+    # a row that names no config
+    row = '| WRN-40-2 → WRN-16-2 | 75.61 | — |'
+    with pytest.raises(ValueError, match='names no config of a metafile'):
+        rp._row(sec, [rp.classify(h, i) for i, h in enumerate(
+            ['pair', 'QuEST (paper)', 'QuEST (ours)'])],
+            rp.split_cells(row), 'README line 3')
+
+
+def test_every_results_table_of_the_readmes_is_a_table_here():
+    """A README table of papers' numbers or ours that no table reproduces
+    would silently stay unreproduced: each is a section here, or listed
+    below with why not."""
     not_trained = {
         # a linear probe of trained students (tools/analysis/linear_probe)
         ('configs/sskd/README.md', 'probe data'),
+        # no paper numbers; its first digits row is the digits table's
+        ('configs/sskd/README.md', 'stage 2', 'ImageNet and the digits'),
+        # the zoo: --update-docs writes it from the teachers and vanilla
+        # students of the other tables
+        ('configs/teachers/README.md', 'Network'),
     }
     sections = {(s.readme, tuple(s.header), s.heading)
                 for t in rp.TABLES.values() for s in t.sections}
@@ -126,9 +182,13 @@ def test_every_paper_table_of_the_readmes_is_a_table_here():
                             recursive=True):
         rel = osp.relpath(readme, REPO)
         for md in rp.read_tables(rel):
-            if not any('(paper)' in h for h in md.header):
+            results = any(re.search(r'\(paper\)|\bours\b', h)
+                          for h in md.header)
+            # (the departures tables set the authors' code beside ours)
+            if not results or md.heading.startswith('Departures'):
                 continue
-            if (rel, md.header[0]) in not_trained:
+            keys = {(rel, md.header[0]), (rel, md.header[0], md.heading)}
+            if keys & not_trained:
                 continue
             assert any(r == rel and all(
                 h.lower() in ' | '.join(md.header).lower() for h in header)
@@ -261,13 +321,19 @@ def test_gather_reads_the_logs_and_reports_missing_runs(tmp_path):
     text = rp.report(plan, results)
     mean = statistics.mean([76.0, 77.0])
     std = statistics.stdev([76.0, 77.0])
+    rows = {line.split(']')[0]: line for line in text.splitlines()
+            if line.startswith('| [WRN-40-2 → ')}
     # the README's row, ours beside the paper's: teacher, vanilla (none
     # done: missing, not a zero), QuEST over the two seeds
-    assert (f'| WRN-40-2 → WRN-16-2 | 75.61 | 75.00 | 73.26 | missing | '
-            f'76.10 | {mean:.2f} ± {std:.2f} (n=2) |') in text
+    assert rows['| [WRN-40-2 → WRN-16-2'].endswith(
+        f'| 75.61 | 75.00 | 73.26 | missing | 76.10 | {mean:.2f} ± '
+        f'{std:.2f} |')
+    assert rows['| [WRN-40-2 → WRN-16-2'].startswith(
+        '| [WRN-40-2 → WRN-16-2](quest_block3_wrn_40_2_wrn_16_2_1xb64_'
+        'cifar100.py) | `relu_final` 128×8×8 → `relu_final` 128×8×8 | 1 |')
     # a row with nothing run
-    assert '| WRN-40-2 → WRN-40-1 | 75.61 | 75.00 | 71.98 | missing | ' \
-        '74.58 | missing |' in text
+    assert rows['| [WRN-40-2 → WRN-40-1'].endswith(
+        '| 75.61 | 75.00 | 71.98 | missing | 74.58 | missing |')
     assert '| wrn_16_2_1xb64_cifar100/seed0 | incomplete (epoch 120 of ' \
         '240) | – | 70.00 (120) |' in text
     assert 'missing (no log): ' in text and \
@@ -302,9 +368,9 @@ def test_update_docs_writes_the_readmes_and_metafiles_of_a_copy(tmp_path):
     written = rp.update_docs(plan, results, root=str(docs))
     assert any('configs/quest/README.md: 1 rows' in w for w in written)
     readme = (docs / 'configs/quest/README.md').read_text()
-    assert (f'| resnet32x4 → resnet8x4 | 79.42 | 72.50 | 75.88 | 75.75 ± '
-            f'{statistics.stdev([75.0, 76.5]):.2f} (n=2) | '
-            f'[config]({quest}.py) |') in readme
+    assert (f'| [resnet32x4 → resnet8x4]({quest}.py) | `layer3` 256×8×8 '
+            '→ `layer3` 256×8×8 | 1 | 1 | 0.05 | 79.42 | 72.50 | 75.88 | '
+            f'75.75 ± {statistics.stdev([75.0, 76.5]):.2f} |') in readme
     # the other rows keep their dash; nothing else of the file changed
     original = open(osp.join(REPO, 'configs/quest/README.md')).read()
     diff = [(a, b) for a, b in zip(original.splitlines(),
@@ -315,7 +381,7 @@ def test_update_docs_writes_the_readmes_and_metafiles_of_a_copy(tmp_path):
     zoo = (docs / 'configs/teachers/README.md').read_text()
     assert re.search(r'\| resnet32x4 \| CIFARResNet \| 7\.43 \| 1085\.6 \| '
                      r'79\.42 \(T\) \| 79\.00 \|', zoo)
-    assert '| 72.50 (S) | 72.50 ± 0.71 (n=2) |' in zoo
+    assert '| 72.50 (S) | 72.50 ± 0.71 |' in zoo
     # the metafile: Results and Training Log of the measured config, the
     # comments and the other models as they were
     meta_path = docs / 'configs/quest/metafile.yml'
@@ -348,22 +414,29 @@ def test_update_docs_writes_the_readmes_and_metafiles_of_a_copy(tmp_path):
 def test_update_docs_fills_a_fairness_row_and_a_shared_ours_column(
         tmp_path):
     docs = _copy_docs(tmp_path / 'repo')
-    plan = rp.build_plan(rp.TABLES['mfd-cifar10s'], seeds=[0, 1],
-                         work_dir=str(tmp_path / 'work'))
-    for seed, (top1, deo_m, deo_a) in enumerate([(80.0, 6.0, 3.0),
-                                                 (82.0, 8.0, 2.0)]):
-        run = plan.by_name()[f'mfd_cifarnet_1xb128_cifar10s/seed{seed}']
-        _write_log(run.work_dir, [{
-            'fairness/top1': top1, 'fairness/DEO_M': deo_m,
-            'fairness/DEO_A': deo_a, 'fairness/loss': 0.5, 'step': 50}])
-    results = rp.gather(plan)
-    rp.update_docs(plan, results, root=str(docs))
-    readme = (docs / 'configs/mfd/README.md').read_text()
-    # the one "ours" column takes the paper's order: top-1, DEO_A, DEO_M
-    assert ('| MFD | 82.77 ± 0.14 | 2.73 ± 0.41 | 6.08 ± 0.91 | 81.00 ± '
-            '1.41 (n=2) / 2.50 ± 0.71 (n=2) / 7.00 ± 1.41 (n=2) |') in readme
-    assert '| HKD | 80.34 ± 0.35 | 15.54 ± 0.67 | 34.12 ± 2.21 | not run |' \
-        in readme
+    values = {'cifar10s': [(80.0, 6.0, 3.0), (82.0, 8.0, 2.0)],
+              'utkface': [(70.0, 20.0, 10.0)]}
+    for data, measured in values.items():
+        plan = rp.build_plan(rp.TABLES[f'mfd-{data}'], seeds=[0, 1],
+                             work_dir=str(tmp_path / 'work'))
+        for seed, (top1, deo_m, deo_a) in enumerate(measured):
+            run = plan.by_name()[f'mfd_{plan.runs[0].name[8:]}/seed{seed}']
+            _write_log(run.work_dir, [{
+                'fairness/top1': top1, 'fairness/DEO_M': deo_m,
+                'fairness/DEO_A': deo_a, 'fairness/loss': 0.5,
+                'step': run.epochs}])
+        rp.update_docs(plan, rp.gather(plan), root=str(docs))
+    md = rp.find_table('mfd-cifar10s', plan.table.sections[0],
+                       (docs / 'configs/mfd/README.md').read_text())
+    rows = {cells[0]: cells for cells in md.rows}
+    # the one "ours" column: a part per dataset, the paper's order (top-1,
+    # DEO_A, DEO_M); one of two seeds done says so
+    assert rows['MFD'][-1] == (
+        'CIFAR-10S: 81.00 ± 1.41 / 2.50 ± 0.71 / 7.00 ± 1.41; UTKFace: '
+        '70.00 (1 of 2 runs) / 10.00 (1 of 2 runs) / 20.00 (1 of 2 runs)')
+    assert rows['MFD'][2].endswith(': 82.77 ± 0.14 / 2.73 ± 0.41 / 6.08 ± '
+                                   '0.91')
+    assert rows['HKD'][-1] == 'not run'
     meta = yaml.safe_load((docs / 'configs/mfd/metafile.yml').read_text())
     entry = next(m for m in meta['Models']
                  if m['Name'] == 'mfd_cifarnet_1xb128_cifar10s')
@@ -433,11 +506,17 @@ def _flag(argv, name):
     return found[0] if found else None
 
 
+def _resnet32x4(plan):
+    """The resnet32x4 teacher's runs (not the pool and ECCV variants)."""
+    return [r for r in plan.runs if 'resnet32x4' in r.name
+            and not re.search('pool|eccv', r.name)]
+
+
 def test_slurm_submits_each_run_after_the_runs_it_needs(
         tmp_path, fake_sbatch):
     plan = rp.build_plan(rp.TABLES['sskd-cifar100'], seeds=[0],
                          work_dir=str(tmp_path / 'w'))
-    runs = [r for r in plan.runs if 'resnet32x4' in r.name]
+    runs = _resnet32x4(plan)
     lines = []
     status = rp.submit_slurm(plan, 'gpu', runs=runs, echo=lines.append)
     calls = fake_sbatch()
@@ -493,7 +572,7 @@ def test_a_second_call_resumes_stopped_runs_and_waits_for_queued_jobs(
         tmp_path, fake_sbatch):
     plan = rp.build_plan(rp.TABLES['sskd-cifar100'], seeds=[0],
                          work_dir=str(tmp_path / 'w'))
-    runs = [r for r in plan.runs if 'resnet32x4' in r.name][:3]
+    runs = _resnet32x4(plan)[:3]
     teacher, stage1, student = runs
     # stage 1 was stopped: MMEngine's last_checkpoint, no final checkpoint
     os.makedirs(stage1.work_dir)
