@@ -10,14 +10,15 @@
     python tools/reproduce.py TABLE --gather [--work-dir D] [--update-docs]
     python tools/reproduce.py TABLE --estimate
 
-A table is read from the repository: the rows, the configs and the papers'
-numbers of the method READMEs' results tables (``configs/*/README.md``,
-the columns labelled "paper"), the pairs and vanilla students of the
-metafiles (``model-index.yml``), the runs a config needs from the config
-itself: a ``model.teacher_ckpt``, ``model.teacher_ss_ckpt`` or
-``load_from`` of ``work_dirs/<config>/epoch_N.pth`` is the last checkpoint
-of that config's run. ``digits`` is the demo's comparison
-(``tools/demo.py``'s rows and settings).
+A table is read from the repository: the rows, their configs (linked or
+named in backticks) and the papers' numbers of the method READMEs'
+results tables (``configs/*/README.md``; :data:`TABLES` says which), the
+vanilla students of a "student" column from the metafiles
+(``model-index.yml``), the runs a config needs from the config itself: a
+``model.teacher_ckpt``, ``model.teacher_ss_ckpt`` or ``load_from`` of
+``work_dirs/<config>/epoch_N.pth`` is the last checkpoint of that
+config's run. ``digits`` is the demo's comparison (``tools/demo.py``'s
+rows and settings).
 
 The plan: the teachers (once, with the config's seed), then the stages
 they feed (SSKD's stage 1: once), then per seed the students (vanilla and
@@ -814,19 +815,14 @@ class _Builder:
             return name
         config = target.config
         options, deps = [], []
+        links = dict(run_links(config))
         for key, path in checkpoint_refs(config):
-            match = RUN_CKPT.fullmatch(path)
-            if match and match.group(1) in config_files():
+            if key in links:
                 dep = self.add(
-                    Target(config_files()[match.group(1)],
-                           once=key != PER_SEED_LINK),
+                    Target(links[key], once=key != PER_SEED_LINK),
                     seed if key == PER_SEED_LINK else None)
                 deps.append(dep)
                 options.append((key, self.runs[dep].checkpoint))
-            elif match:
-                raise ValueError(
-                    f'{config}: {key}={path!r} names the run of '
-                    f'{match.group(1)}, but no config has that name')
             elif External(path, key, config) not in self.externals:
                 self.externals.append(External(path, key, config))
         if seed is not None:
