@@ -507,7 +507,7 @@ def _row(sec: SectionDef, columns: List[Column], cells: List[str],
     """A README row: a target per config it names (per seed; not the
     stages those read, which the plan adds), the teacher its first
     target reads (once) and the vanilla student of a student column."""
-    source = [cells[c.index] for c in columns if c.header == sec.column
+    source = [cells[c.index] for c in columns if c.kind == 'paper'
               ] if sec.column else cells
     listed = list(dict.fromkeys(
         c for cell in source for c in cell_configs(cell, sec.readme)))
@@ -547,8 +547,10 @@ def _readme_section(name: str, sec: SectionDef) -> Section:
     columns = [classify(h, i) for i, h in enumerate(md.header)]
     if sec.column:
         (picked, ) = [c for c in columns if c.header == sec.column]
-        columns = [columns[0], picked._replace(kind='paper', role='')
-                   ] + [c for c in columns if c.kind == 'ours']
+        paper = picked._replace(header=f'{sec.column} (paper)',
+                                kind='paper', role='')
+        columns = [columns[0], paper] + [
+            c for c in columns if c.kind == 'ours']
     rows = []
     for i, cells in enumerate(md.rows):
         where = f'{sec.readme} line {md.first + 3 + i}'
@@ -1416,7 +1418,9 @@ def _ours(plan: Plan, section: Section, row: Row, col: Column,
             ('top1', 'DEO_A', 'DEO_M') if fairness else ('top1', ))
         parts += [spread(*_values(plan, target, m, results))
                   for m in metrics]
-    return ' / '.join(parts) if parts else None
+    if not parts:
+        return None
+    return 'missing' if set(parts) == {'missing'} else ' / '.join(parts)
 
 
 def _generic(col: Column) -> bool:
