@@ -46,6 +46,7 @@ import fnmatch
 import functools
 import glob
 import heapq
+import importlib.util
 import json
 import os
 import os.path as osp
@@ -60,16 +61,28 @@ from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import yaml
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
-sys.path.insert(0, osp.join(REPO, 'tools', 'analysis'))
-sys.path.insert(0, osp.join(REPO, 'tools'))
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
-import mmkd_plus  # noqa: E402,F401
-import compare_baselines  # noqa: E402  (set_epochs)
-import demo  # noqa: E402  (the digits rows)
-import wcord_lambda_sweep  # noqa: E402  (the lambda_1 grid)
-from mmengine.config import Config, DictAction  # noqa: E402
+import mmkd_plus  # noqa: F401
+from mmengine.config import Config, DictAction
+
+from mmkd_plus.analysis import positive_int, set_epochs
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+
+
+def _tool(relpath: str):
+    """A script of ``tools/`` as a module (by path: the scripts are no
+    package)."""
+    name = '_reproduce_' + osp.splitext(osp.basename(relpath))[0]
+    spec = importlib.util.spec_from_file_location(
+        name, osp.join(REPO, 'tools', relpath))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+demo = _tool('demo.py')  # the digits rows
+wcord_lambda_sweep = _tool('analysis/wcord_lambda_sweep.py')  # lambda_1 grid
 
 __all__ = [
     'TABLES', 'MdTable', 'read_tables', 'find_table', 'Target', 'Row',
@@ -722,11 +735,11 @@ _MISSING = object()
 
 def epoch_options(config: str, epochs: int) -> Tuple[List[tuple], int]:
     """The options that make ``config`` train ``epochs`` epochs
-    (``compare_baselines.set_epochs``: every ``T_max``, a FitNet hint
+    (``mmkd_plus.analysis.set_epochs``: every ``T_max``, a FitNet hint
     stage in proportion) and its last epoch then."""
     cfg = load_config(config)
     new = copy.deepcopy(cfg)
-    compare_baselines.set_epochs(new, epochs)
+    set_epochs(new, epochs)
     return (config_diff(cfg.to_dict(), new.to_dict()),
             new.train_cfg.max_epochs)
 
@@ -1961,14 +1974,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='root of the runs\' work dirs (default work_dirs, where the '
         'configs read their teachers; with --epochs N work_dirs/epochs<N>)')
     parser.add_argument(
-        '--epochs', type=compare_baselines._positive,
+        '--epochs', type=positive_int,
         help='train every run this many epochs (a smoke test)')
     parser.add_argument(
         '--launcher', choices=['local', 'pytorch', 'slurm'],
         help='local (default): tools/train.py, one run after another; '
         'pytorch: tools/dist_train.sh; slurm: one sbatch job per run')
     parser.add_argument(
-        '--gpus', type=compare_baselines._positive,
+        '--gpus', type=positive_int,
         help='GPUs per run (pytorch, slurm); default: the config name\'s '
         '(1xb64: 1, 8xb32: 8)')
     parser.add_argument('--partition', help='the Slurm partition (slurm)')
