@@ -743,7 +743,7 @@ def test_estimate_follows_the_zoo_flops():
 @pytest.mark.slow
 def test_digits_table_end_to_end(digits_root, tmp_path, capsys):
     work = str(tmp_path / 'w')
-    quick = ['--epochs', '1', '--work-dir', work]
+    quick = ['--epochs', '1', '--seeds', '0', '--work-dir', work]
     assert rp.main(['digits', *quick, '--cfg-options',
                     f'data_root={digits_root}',
                     'train_dataloader.dataset.indices=64']) == 0
