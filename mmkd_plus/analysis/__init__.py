@@ -12,10 +12,9 @@ from .sweeps import (check_sweep_keys, grid_points, parse_sweep, point_dir,
 
 __all__ = [
     'EPOCHS_KEY', 'LINKS', 'METRIC', 'MODEL_INDEX', 'PROJECT', 'TEACHER',
-    'TEACHER_SIDE_LINK', 'VANILLA', 'build_cfg', 'chart',
-    'check_val_classes', 'config_name', 'digits_methods', 'evaluate_teacher',
-    'first_stages', 'format_markdown', 'positive_int', 'rel_path',
-    'run_method', 'set_epochs', 'stage_chain', 'summarize',
-    'check_sweep_keys', 'grid_points', 'parse_sweep', 'point_dir',
-    'point_label', 'sweep_keys'
+    'TEACHER_SIDE_LINK', 'VANILLA', 'build_cfg', 'chart', 'check_val_classes',
+    'config_name', 'digits_methods', 'evaluate_teacher', 'first_stages',
+    'format_markdown', 'positive_int', 'rel_path', 'run_method', 'set_epochs',
+    'stage_chain', 'summarize', 'check_sweep_keys', 'grid_points',
+    'parse_sweep', 'point_dir', 'point_label', 'sweep_keys'
 ]

@@ -22,8 +22,7 @@ from .paths import MODEL_INDEX, config_name, rel_path
 from .sweeps import point_label
 
 __all__ = [
-    'TEACHER', 'VANILLA', 'METRIC', 'LINKS', 'TEACHER_SIDE_LINK',
-    'EPOCHS_KEY',
+    'TEACHER', 'VANILLA', 'METRIC', 'LINKS', 'TEACHER_SIDE_LINK', 'EPOCHS_KEY',
     'stage_chain', 'first_stages', 'digits_methods', 'summarize',
     'format_markdown', 'chart', 'set_epochs', 'build_cfg', 'run_method',
     'evaluate_teacher', 'positive_int', 'check_val_classes'
@@ -230,11 +229,10 @@ def chart(rows: Sequence[dict], title: str, split: str = 'test'):
     low = min(lows) - 5.0
     ax.set_ylim(low if low > 20 else 0.0, min(100.0, max(tops) + 3.0))
     ax.set_ylabel('top-1 on the ' +
-                  ('validation' if split == 'val' else split) +
-                  ' split (%)')
+                  ('validation' if split == 'val' else split) + ' split (%)')
     if any(r.get('point') for r in bars):
-        plt.setp(ax.get_xticklabels(), rotation=30, ha='right',
-                 fontsize='small')
+        plt.setp(
+            ax.get_xticklabels(), rotation=30, ha='right', fontsize='small')
     ax.set_title(title, fontsize='medium')
     ax.legend(loc='lower right', fontsize='small')
     fig.tight_layout()
@@ -266,8 +264,10 @@ def set_epochs(cfg: Config, epochs: int) -> None:
     ``val_begin = hint + 1`` and a ``LinearLossWeightHook`` that began
     with the old second stage begins with the new one.
     """
-    hooks = [h for h in cfg.get('custom_hooks') or []
-             if str(h.get('type', '')).split('.')[-1] == 'HintStageHook']
+    hooks = [
+        h for h in cfg.get('custom_hooks') or []
+        if str(h.get('type', '')).split('.')[-1] == 'HintStageHook'
+    ]
     total = epochs
     if hooks:
         (hint_hook, ) = hooks

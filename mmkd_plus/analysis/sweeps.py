@@ -59,8 +59,8 @@ def parse_sweep(items: Optional[Sequence[str]]) -> Dict[str, list]:
         key, sep, values = item.partition('=')
         parts = _split_top_level(values)
         keys = key.split('+')
-        if not sep or not all(keys) or not values or not all(
-                p.strip() for p in parts):
+        if not sep or not all(keys) or not values or not all(p.strip()
+                                                             for p in parts):
             raise ValueError(f'--sweep {item!r}: expected KEY=V1,V2,... '
                              '(cfg-options keys, no empty value)')
         for k in keys:
@@ -69,8 +69,10 @@ def parse_sweep(items: Optional[Sequence[str]]) -> Dict[str, list]:
             seen.append(k)
         parsed = [DictAction._parse_iterable(p.strip()) for p in parts]
         if len(keys) > 1:
-            bad = [v for v in parsed
-                   if not isinstance(v, (list, tuple)) or len(v) != len(keys)]
+            bad = [
+                v for v in parsed
+                if not isinstance(v, (list, tuple)) or len(v) != len(keys)
+            ]
             if bad:
                 raise ValueError(
                     f'--sweep {key}: {len(keys)} keys change together, so '
@@ -94,8 +96,8 @@ def grid_points(sweep: Dict[str, list]) -> List[Dict[str, Any]]:
         point: Dict[str, Any] = {}
         for axis, value in zip(axes, values):
             keys = axis.split('+')
-            point.update(zip(keys, value) if len(keys) > 1 else
-                         [(axis, value)])
+            point.update(
+                zip(keys, value) if len(keys) > 1 else [(axis, value)])
         points.append(point)
     return points
 

@@ -215,14 +215,14 @@ CHANGES = [
         replace('distiller', 'distill_losses', 'loss_mfd', 'loss_weight',
                 value=0.5)),
     Change(
-        "#20.3: AD's class adversaries are parameter groups of the model's Adam "
-        '(3e-4, no weight decay, one group per class adversary) instead of '
-        'an Adam of their own, and one PerGroupReduceOnPlateauLR steps the '
-        "model's group on fairness/loss and each adversary's on its own "
-        'class loss: the same updates and LRs as the separate Adams and '
-        'plateaus (Adam is per parameter), checked by '
+        "#20.3: AD's class adversaries are parameter groups of the model's "
+        'Adam (3e-4, no weight decay, one group per class adversary) '
+        'instead of an Adam of their own, and one PerGroupReduceOnPlateauLR'
+        " steps the model's group on fairness/loss and each adversary's on "
+        'its own class loss: the same updates and LRs as the separate Adams'
+        ' and plateaus (Adam is per parameter), checked by '
         'test_mfd_ad_configs.py::'
-        'test_recipe_steps_as_the_mfd_codes_separate_adams_and_plateaus',
+        '',
         ('configs/mfd/ad_*', ), one_adam_for_ad),
 ]
 

@@ -58,8 +58,8 @@ from typing import List
 import mmkd_plus  # noqa: F401
 from mmengine.config import DictAction
 
-from mmkd_plus.analysis import (PROJECT, TEACHER, VANILLA, build_cfg,
-                                chart, check_sweep_keys, check_val_classes,
+from mmkd_plus.analysis import (PROJECT, TEACHER, VANILLA, build_cfg, chart,
+                                check_sweep_keys, check_val_classes,
                                 config_name, digits_methods, evaluate_teacher,
                                 first_stages, format_markdown, grid_points,
                                 parse_sweep, point_dir, point_label,
@@ -120,7 +120,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='max_epochs (and T_max) of the students and of the first '
         "stages that train one; default: the configs' own")
     parser.add_argument(
-        '--num-train', type=positive_int,
+        '--num-train',
+        type=positive_int,
         help='train the students on the first N images only')
     parser.add_argument(
         '--teacher-epochs',
@@ -237,8 +238,9 @@ def main(argv=None) -> List[dict]:
                        **teacher_side)
         ]
     teacher_ckpt = runs[0]['stages'][-1]['checkpoint']
-    print(f"[compare] teacher: top-1 ({split}) {runs[0]['top1']:.2f}",
-          flush=True)
+    print(
+        f"[compare] teacher: top-1 ({split}) {runs[0]['top1']:.2f}",
+        flush=True)
     for seed in args.seeds:
         seed_root = osp.join(args.work_dir, f'seed{seed}')
         cache: dict = {}
@@ -273,11 +275,12 @@ def main(argv=None) -> List[dict]:
     where = (f'top-1 on the last {args.val} training images (validation; '
              'no run trained on them, the test split unused)'
              if args.val else 'top-1 on the 359 test images')
-    title = (f'Digits, {config_name(teacher_cfg)} -> '
-             f'{config_name(student_cfg)}, seeds '
-             f'{" ".join(map(str, args.seeds))}, epochs: {epochs}' +
-             (f', {args.num_train} training images' if args.num_train else
-              '') + f'; {where}')
+    title = (
+        f'Digits, {config_name(teacher_cfg)} -> '
+        f'{config_name(student_cfg)}, seeds '
+        f'{" ".join(map(str, args.seeds))}, epochs: {epochs}' +
+        (f', {args.num_train} training images' if args.num_train else '') +
+        f'; {where}')
     minutes = (time.perf_counter() - start) / 60
     table = format_markdown(rows, split)
     settings = dict(

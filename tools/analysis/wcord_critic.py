@@ -75,13 +75,16 @@ def measure(cfg: Config,
             model_cfg.teacher_ckpt = None  # the run checkpoint holds it
         model = MODELS.build(model_cfg)
         if checkpoint:
-            load_checkpoint(model, checkpoint, map_location='cpu',
-                            strict=True)
+            load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
         loader = Runner.build_dataloader(cfg.test_dataloader)
     loss = _wcord_loss(model)
     model.eval()
     out: Dict[str, List[Tensor]] = {
-        'teacher features': [], 'e_T': [], 'e_S': [], 'labels': []}
+        'teacher features': [],
+        'e_T': [],
+        'e_S': [],
+        'labels': []
+    }
     seen = 0
     with torch.no_grad():
         for batch in loader:
@@ -108,15 +111,21 @@ def parse_args(argv=None):
         description="class information in WCoRD's critic embeddings")
     parser.add_argument('config', help='a WCoRD config')
     parser.add_argument(
-        'checkpoint', nargs='?',
+        'checkpoint',
+        nargs='?',
         help='a checkpoint of a run of the config (without one: the '
         'embeddings as initialised, after --seed)')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seed of the initialisation; default 0')
-    parser.add_argument('--max-samples', type=int,
-                        help='test samples to use; default all')
     parser.add_argument(
-        '--cfg-options', nargs='+', action=DictAction,
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the initialisation; default 0')
+    parser.add_argument(
+        '--max-samples', type=int, help='test samples to use; default all')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
         help='override settings of the config (key=value)')
     return parser.parse_args(argv)
 
