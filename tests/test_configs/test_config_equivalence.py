@@ -222,7 +222,7 @@ CHANGES = [
         'its own class loss: the same updates and LRs as the separate Adams'
         ' and plateaus (Adam is per parameter), checked by '
         'test_mfd_ad_configs.py::'
-        '',
+        'test_recipe_steps_as_the_mfd_codes_separate_adams_and_plateaus',
         ('configs/mfd/ad_*', ), one_adam_for_ad),
 ]
 
