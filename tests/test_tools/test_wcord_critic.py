@@ -47,13 +47,15 @@ def test_one_class_is_refused():
         critic.class_information(torch.randn(5, 3), torch.zeros(5).long())
 
 
-def test_a_digits_config_reports_every_embedding(digits_root, capsys):
+def test_a_digits_config_reports_every_embedding(digits_root,
+                                                 digits_teacher_ckpt, capsys):
     config = osp.join(REPO, 'configs', 'wcord',
                       'wcord_neck_resnet20_resnet8_1xb64_digits.py')
     result = critic.main([
         config, '--max-samples', '40', '--cfg-options',
         f'test_dataloader.dataset.data_root={digits_root}',
-        'test_dataloader.batch_size=20'
+        'test_dataloader.batch_size=20',
+        f'model.teacher_ckpt={digits_teacher_ckpt}'
     ])
     assert set(result) == {'teacher features', 'e_T', 'e_S'}
     for values in result.values():
@@ -68,5 +70,6 @@ def test_a_config_without_wcord_is_refused(digits_root):
     with pytest.raises(ValueError, match='one WCoRD loss'):
         critic.main([
             config, '--max-samples', '20', '--cfg-options',
-            f'test_dataloader.dataset.data_root={digits_root}'
+            f'test_dataloader.dataset.data_root={digits_root}',
+            'model.teacher_ckpt=None'
         ])

@@ -24,6 +24,7 @@ class _CachedOutput(nn.Module):
         return value
 
 
+@MODELS.register_module()
 class CachedTeacher(BaseModel):
     """A teacher without weights that plays back its cached outputs.
 
