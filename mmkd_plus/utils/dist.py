@@ -9,6 +9,7 @@ gloo's worker threads that are still alive then abort the process
 ("terminate called without an active exception") at random, and torchrun
 reports a failed run although training finished.
 """
+import gc
 from typing import List, Tuple
 
 import torch
@@ -95,5 +96,11 @@ def finish_distributed() -> None:
     torch.distributed.
     """
     if dist.is_available() and dist.is_initialized():
+        # free what is left of the run first: a DDP wrapper (its reducer)
+        # kept alive by a reference cycle holds the process group, whose
+        # threads would otherwise be torn down at interpreter exit, after
+        # the group is destroyed ("terminate called without an active
+        # exception", now and then, on one rank)
+        gc.collect()
         dist.barrier()
         dist.destroy_process_group()
