@@ -80,6 +80,11 @@ def test_ratio_is_the_median_of_the_pairs(two_configs):
     assert (ratio['q1'], ratio['q3']) == pytest.approx((q1, q3))
     assert saved['comparison']['memory_ratio'] == pytest.approx(
         second['peak_memory_mb'] / first['peak_memory_mb'])
+    assert saved['comparison']['total_memory_ratio'] == pytest.approx(
+        (second['peak_memory_mb'] + second['held_memory_mb']) /
+        (first['peak_memory_mb'] + first['held_memory_mb']))
+    # KD holds its frozen teacher besides the same student
+    assert second['held_memory_mb'] > first['held_memory_mb']
 
 
 def test_per_config_figures(two_configs):
@@ -133,7 +138,8 @@ def test_table(two_configs):
     assert [row.split('|')[1].strip() for row in rows[1:]] == NAMES
     for row, r in zip(rows[1:], report['results']):
         cells = [c.strip() for c in row.strip('|').split('|')]
-        assert len(cells) == 10
+        assert len(cells) == 11
+        assert cells[9] == f'{r["held_memory_mb"]:.1f}'
         assert cells[3] == str(BATCH)
         assert cells[4] == f'{r["step_time_ms"]["median"]:.2f}'
         assert cells[7] == f'{r["images_per_s"]:.1f}'
@@ -141,6 +147,27 @@ def test_table(two_configs):
     assert (f'{NAMES[1]} / {NAMES[0]}: step-time ratio '
             f'{ratio["median"]:.2f} (median of {ITERS} same-run pairs, IQR '
             f'{ratio["q1"]:.2f}-{ratio["q3"]:.2f})') in text
+
+
+def test_held_memory_counts_weights_buffers_and_optimizer_state():
+    model = torch.nn.Sequential(torch.nn.Linear(256, 512),
+                                torch.nn.BatchNorm1d(512))
+    frozen = torch.nn.Linear(512, 512)  # a teacher's: held, not optimised
+    for p in frozen.parameters():
+        p.requires_grad_(False)
+    model.add_module('teacher', frozen)
+    optimizer = torch.optim.Adam(
+        [p for p in model.parameters() if p.requires_grad])
+    model(torch.randn(4, 256)).sum().backward()
+    optimizer.step()
+    wrapper = type('Wrapper', (), {'optimizer': optimizer})()
+    floats = sum(p.numel() for p in model.parameters()) + sum(
+        b.numel() for b in model.buffers() if b.is_floating_point())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    steps = len(optimizer.state)  # Adam's step counts: one float each
+    expected = (4 * (floats + 2 * trainable + steps) + 8) / 2**20
+    # (+ 8: BatchNorm's num_batches_tracked, one int64)
+    assert benchmark.held_memory_mb(model, wrapper) == pytest.approx(expected)
 
 
 def test_peak_memory_of_a_known_step():

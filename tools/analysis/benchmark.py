@@ -38,9 +38,13 @@ Peak memory is that of one step above what was allocated before it
 (activations, gradients, temporaries, the batch): on CUDA from
 ``torch.cuda.max_memory_allocated``, on the CPU from the allocation events
 ``torch.profiler`` records over a step (torch has no CPU allocator
-counters). ``--cfg-options`` go to every config that has the key (e.g.
-``model.teacher_ckpt`` to the distillation config only); a key neither has
-goes to both. Force the CPU on a GPU machine with ``CUDA_VISIBLE_DEVICES=``.
+counters). Held memory is what the model keeps between steps: its
+parameters and buffers (a frozen teacher's included) and the optimizer's
+state; held + peak is the model's memory at the top of a step, and the
+comparison gives its ratio too. ``--cfg-options`` go to every config that
+has the key (e.g. ``model.teacher_ckpt`` to the distillation config only);
+a key neither has goes to both. Force the CPU on a GPU machine with
+``CUDA_VISIBLE_DEVICES=``.
 """
 import argparse
 import importlib.util
@@ -268,6 +272,24 @@ def peak_step_memory_mb(step, cuda=False):
     return peak / MB
 
 
+def held_memory_mb(model, optim_wrapper):
+    """What the model holds between steps, in MB: its parameters and
+    buffers (a frozen teacher's included) and the optimizer's state, each
+    storage counted once."""
+    wrappers = getattr(optim_wrapper, 'optim_wrappers', None)
+    optimizers = [w.optimizer for w in wrappers.values()] if wrappers \
+        else [optim_wrapper.optimizer]
+    tensors = [*model.parameters(), *model.buffers()]
+    for optimizer in optimizers:
+        for state in optimizer.state.values():
+            tensors += [t for t in state.values() if torch.is_tensor(t)]
+    storages = {}
+    for t in tensors:
+        storage = t.untyped_storage()
+        storages[(t.device, storage.data_ptr())] = storage.nbytes()
+    return sum(storages.values()) / MB
+
+
 def quartiles(values):
     """Median, first and third quartile and all values of a sample."""
     q1, median, q3 = np.percentile(values, [25, 50, 75])
@@ -317,7 +339,9 @@ def run(configs, per_cfg_options, iters, warmup, batch_size=None, amp=False):
                 data_time_ms=quartiles(data_ms),
                 images_per_s=stepper.batch_size * 1e3 / step_stats['median'],
                 peak_memory_mb=peak_step_memory_mb(stepper.step,
-                                                   stepper.cuda)))
+                                                   stepper.cuda),
+                held_memory_mb=held_memory_mb(stepper.runner.model,
+                                              stepper.runner.optim_wrapper)))
     for work_dir in work_dirs:
         work_dir.cleanup()
     if len(results) < 2:
@@ -326,10 +350,14 @@ def run(configs, per_cfg_options, iters, warmup, batch_size=None, amp=False):
     pairs = np.divide(second['step_time_ms']['all'],
                       first['step_time_ms']['all'])
     mem = first['peak_memory_mb']
+    total = first['peak_memory_mb'] + first['held_memory_mb']
     return results, dict(
         pairs=len(pairs),
         step_time_ratio=quartiles(pairs),
-        memory_ratio=second['peak_memory_mb'] / mem if mem > 0 else None)
+        memory_ratio=second['peak_memory_mb'] / mem if mem > 0 else None,
+        total_memory_ratio=(second['peak_memory_mb'] +
+                            second['held_memory_mb']) /
+        total if total > 0 else None)
 
 
 def machine():
@@ -367,8 +395,8 @@ def format_report(report):
         (', interleaved in one process.' if report['comparison'] else '.'), '',
         '| config | student params | total params | batch | step median '
         '(ms) | step IQR (ms) | data median (ms) | images/s | peak memory '
-        '(MB) | setup (s) |', '|---|---:|---:|---:|---:|---:|---:|---:|---:'
-        '|---:|'
+        '(MB) | held memory (MB) | setup (s) |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
     ]
     for r in report['results']:
         st = r['step_time_ms']
@@ -377,18 +405,21 @@ def format_report(report):
             f'{r["params"]["total"]:,} | {r["batch_size"]} | '
             f'{st["median"]:.2f} | {st["q1"]:.2f}-{st["q3"]:.2f} | '
             f'{r["data_time_ms"]["median"]:.2f} | {r["images_per_s"]:.1f} | '
-            f'{r["peak_memory_mb"]:.1f} | {r["setup_time_s"]:.2f} |')
+            f'{r["peak_memory_mb"]:.1f} | {r["held_memory_mb"]:.1f} | '
+            f'{r["setup_time_s"]:.2f} |')
     lines += report['notes']
     c = report['comparison']
     if c:
         a, b = (r['name'] for r in report['results'])
         ratio = c['step_time_ratio']
-        mem = 'n/a' if c['memory_ratio'] is None else \
-            f'{c["memory_ratio"]:.2f}'
+        mem, total = ('n/a' if value is None else f'{value:.2f}'
+                      for value in (c['memory_ratio'],
+                                    c['total_memory_ratio']))
         lines += [
             '', f'{b} / {a}: step-time ratio {ratio["median"]:.2f} '
             f'(median of {c["pairs"]} same-run pairs, IQR '
-            f'{ratio["q1"]:.2f}-{ratio["q3"]:.2f}), peak-memory ratio {mem}'
+            f'{ratio["q1"]:.2f}-{ratio["q3"]:.2f}), peak-memory ratio {mem}, '
+            f'held + peak memory ratio {total}'
         ]
     return '\n'.join(lines)
 
