@@ -411,18 +411,19 @@ def main(argv=None):
             num_workers=num_workers,
             collate_fn=pseudo_collate)
         start = 0
-        clock = time.perf_counter()
+        t0 = time.perf_counter()
         for batch in loader:
             size = len(batch['inputs'])
-            now = time.perf_counter()
-            seconds['data'] += now - clock
+            t1 = time.perf_counter()
             outputs = record_batch(model, batch)
-            clock = time.perf_counter()
-            seconds['teacher'] += clock - now
+            t2 = time.perf_counter()
             write_rows(arrays, rows[start:start + size], manifest, outputs,
                        batch['data_samples'])
-            now, clock = clock, time.perf_counter()
-            seconds['writing'] += clock - now
+            t3 = time.perf_counter()
+            seconds['data'] += t1 - t0
+            seconds['teacher'] += t2 - t1
+            seconds['writing'] += t3 - t2
+            t0 = t3
             start += size
             if bar is not None:
                 bar.update(size)

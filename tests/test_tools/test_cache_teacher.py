@@ -5,13 +5,14 @@ under DDP (two gloo processes) that each handle their own samples."""
 import hashlib
 import json
 import os.path as osp
+import re
 import shutil
 
 import numpy as np
 import pytest
 import torch
 from kd_test_utils import (CACHED_KD_DIGITS, REPO, build_teacher_cache,
-                           run_dist_tool, short_run_options)
+                           load_tool, run_dist_tool, short_run_options)
 
 from mmkd_plus.datasets import TeacherCache
 
@@ -270,7 +271,6 @@ def test_ddp_build_and_training_split_the_samples(full_cache, digits_root,
 
 
 def test_build_cost_against_a_teacher_only_pass():
-    from kd_test_utils import load_tool
     tool = load_tool('cache_teacher.py')
     line = tool.build_cost(dict(data=2.0, teacher=6.0, writing=0.4))
     assert line == ('build time 8.40 s: views 2.00 s, teacher 6.00 s, '
@@ -280,7 +280,6 @@ def test_build_cost_against_a_teacher_only_pass():
 
 def test_a_build_reports_its_cost(digits_root, digits_teacher_ckpt, tmp_path,
                                   capsys):
-    import re
     options = _options(digits_root, digits_teacher_ckpt, str(tmp_path))
     build_teacher_cache(CACHED_KD_DIGITS, options, epochs=1)
     out = capsys.readouterr()
