@@ -32,13 +32,11 @@ import mmkd_plus  # noqa: E402,F401
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.registry import MODELS, DefaultScope  # noqa: E402
-from mmengine.runner import Runner, load_checkpoint  # noqa: E402
 
+from mmkd_plus.analysis import build_model_and_loader  # noqa: E402
 from mmkd_plus.engine import find_quest_loss  # noqa: E402
 from mmkd_plus.ops.quest import soft_assign  # noqa: E402
 from mmkd_plus.ops.quest_fused import materialize_scores  # noqa: E402
-from mmkd_plus.utils import runner_model_config  # noqa: E402
 
 
 def parse_args(argv=None):
@@ -140,23 +138,20 @@ def main(argv=None) -> dict:
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
-    # the checkpoint holds the teacher
-    model_cfg = runner_model_config(cfg, teacher_ckpt=None)
     loader_cfg = cfg[f'{args.split}_dataloader'].copy()
     loader_cfg.update(
         batch_size=args.batch_size,
         num_workers=0,
         persistent_workers=False,
         sampler=dict(type='DefaultSampler', shuffle=False))
-    with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        model = MODELS.build(model_cfg)
-        load_checkpoint(model, args.checkpoint, map_location='cpu')
-        model.to(args.device).eval()
-        loss = find_quest_loss(model, args.loss_name)
-        if not loss.is_ready:
-            raise RuntimeError(f'{args.checkpoint} holds no vocabulary for '
-                               f'{args.loss_name} (vocab_ready is False).')
-        dataloader = Runner.build_dataloader(loader_cfg)
+    # the checkpoint holds the teacher
+    model, dataloader = build_model_and_loader(
+        cfg, loader_cfg, args.checkpoint, teacher_ckpt=None)
+    model.to(args.device).eval()
+    loss = find_quest_loss(model, args.loss_name)
+    if not loss.is_ready:
+        raise RuntimeError(f'{args.checkpoint} holds no vocabulary for '
+                           f'{args.loss_name} (vocab_ready is False).')
 
     num_images = len(dataloader.dataset)
     generator = torch.Generator().manual_seed(args.seed)

@@ -23,7 +23,7 @@ import numpy as np
 import mmkd_plus  # noqa: E402,F401
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
-from mmkd_plus.utils import runner_model_config  # noqa: E402
+from mmkd_plus.analysis import build_model_and_loader  # noqa: E402
 
 #: the supplement's settings (§1.4)
 TSNE_ARGS = dict(
@@ -54,17 +54,11 @@ def extract(cfg: Config, checkpoint: Optional[str], layer: str,
             ) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Features (the input of ``layer``), labels and groups of the test
     set."""
-    from mmengine.registry import DefaultScope
-    from mmengine.runner import Runner, load_checkpoint
-    from mmrazor.registry import MODELS
-    with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        model_cfg = runner_model_config(cfg)
-        if 'teacher_ckpt' in model_cfg:
-            model_cfg.teacher_ckpt = None
-        model = MODELS.build(model_cfg)
-        if checkpoint:
-            load_checkpoint(model, checkpoint, map_location='cpu')
-        loader = Runner.build_dataloader(cfg.test_dataloader)
+    # a distillation run's checkpoint holds its teacher
+    overrides = dict(teacher_ckpt=None) if 'teacher_ckpt' in cfg.model \
+        else {}
+    model, loader = build_model_and_loader(
+        cfg, checkpoint=checkpoint, **overrides)
     net = model
     if hasattr(model, 'teacher'):
         net = model.teacher if teacher else model.student

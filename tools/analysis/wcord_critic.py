@@ -26,7 +26,7 @@ import mmkd_plus  # noqa: E402,F401
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
-from mmkd_plus.utils import runner_model_config  # noqa: E402
+from mmkd_plus.analysis import build_model_and_loader  # noqa: E402
 from torch import Tensor  # noqa: E402
 
 
@@ -66,17 +66,10 @@ def measure(cfg: Config,
     """``{'teacher features' | 'e_T' | 'e_S': class_information}`` on the
     test set of ``cfg``, for the checkpoint's weights (or the config's
     initialisation and teacher checkpoint without one)."""
-    from mmengine.registry import DefaultScope
-    from mmengine.runner import Runner, load_checkpoint
-    from mmrazor.registry import MODELS
-    with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        model_cfg = runner_model_config(cfg)
-        if checkpoint:
-            model_cfg.teacher_ckpt = None  # the run checkpoint holds it
-        model = MODELS.build(model_cfg)
-        if checkpoint:
-            load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-        loader = Runner.build_dataloader(cfg.test_dataloader)
+    # the run checkpoint holds the teacher
+    overrides = dict(teacher_ckpt=None) if checkpoint else {}
+    model, loader = build_model_and_loader(
+        cfg, checkpoint=checkpoint, strict=True, **overrides)
     loss = _wcord_loss(model)
     model.eval()
     out: Dict[str, List[Tensor]] = {
