@@ -9,6 +9,7 @@ Distillation for Visual Recognition" (Jung et al., CVPR 2021,
 https://arxiv.org/abs/2106.04411) and its public code (written afresh here).
 """
 import colorsys
+from abc import ABCMeta, abstractmethod
 from typing import List, Optional, Sequence
 
 import numpy as np
@@ -56,7 +57,7 @@ def skewed_gray_mask(labels: Sequence[int], skew: float, seed: int,
     return gray
 
 
-class _SkewedColourMixin(FairnessDatasetMixin):
+class _SkewedColourMixin(FairnessDatasetMixin, metaclass=ABCMeta):
     """Group 0 = grey, 1 = colour; a skewed training split, and a test split
     holding every image in both versions (or one of them).
 
@@ -109,11 +110,13 @@ class _SkewedColourMixin(FairnessDatasetMixin):
         super().__init__(
             *args, split='test' if split == 'test' else 'train', **kwargs)
 
+    @abstractmethod
     def to_gray(self, imgs: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The grey version of images ``imgs`` (of samples ``idx``)."""
 
+    @abstractmethod
     def to_color(self, imgs: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
+        """The colour version of images ``imgs`` (of samples ``idx``)."""
 
     def add_groups(self, data_list: List[dict]) -> List[dict]:
         idx = np.arange(len(data_list))
