@@ -1,7 +1,8 @@
 # AB recipe, initialisation stage (Heo et al., 2019; CRD benchmark): the
 # student's pre-activation stage outputs learn the teacher's activation
 # boundaries (margin 1, per-layer weights 2 ** (i - n + 1)) with no CE.
-# The leaf states the pre-activation recorders p1-p3.
+# The pair base (_base_ab_<pair>.py) states the pre-activation recorders
+# p1-p3; the stage leaves add the settings.
 _base_ = ['../../_base_/distill.py']
 model = dict(
     calculate_student_loss=False,

@@ -1,24 +1,4 @@
 _base_ = [
-    './_base_ab_init.py', '../../_base_/settings/cifar100_bs64_30e_init.py'
+    './_base_ab_resnet32x4_resnet8x4_cifar100.py',
+    '../../_base_/settings/cifar100_bs64_30e_init.py'
 ]
-model = dict(
-    architecture=dict(
-        cfg_path='mmkd_plus::teachers/resnet8x4_1xb64_cifar100.py'),
-    teacher=dict(cfg_path='mmkd_plus::teachers/resnet32x4_1xb64_cifar100.py'),
-    teacher_ckpt='work_dirs/resnet32x4_1xb64_cifar100/epoch_240.pth',
-    distiller=dict(
-        student_recorders=dict(
-            p1=dict(type='ModuleInputs', source='backbone.layer1.0.act_out'),
-            p2=dict(type='ModuleInputs', source='backbone.layer2.0.act_out'),
-            p3=dict(type='ModuleInputs', source='backbone.layer3.0.act_out')),
-        teacher_recorders=dict(
-            p1=dict(type='ModuleInputs', source='backbone.layer1.4.act_out'),
-            p2=dict(type='ModuleInputs', source='backbone.layer2.4.act_out'),
-            p3=dict(type='ModuleInputs', source='backbone.layer3.4.act_out')),
-        loss_forward_mappings=dict(
-            loss_ab_1=dict(
-                s_feature=dict(data_idx=0), t_feature=dict(data_idx=0)),
-            loss_ab_2=dict(
-                s_feature=dict(data_idx=0), t_feature=dict(data_idx=0)),
-            loss_ab_3=dict(
-                s_feature=dict(data_idx=0), t_feature=dict(data_idx=0)))))

@@ -1,7 +1,7 @@
 # FSP recipe, initialisation stage (Yim et al., 2017; CRD benchmark): the
 # student's FSP matrices of consecutive stages (stem, stage 1, 2, 3) learn
-# the teacher's, with no CE. The leaf states the recorders s0 (the stem)
-# to s3.
+# the teacher's, with no CE. The pair base (_base_fsp_<pair>.py) states the
+# recorders s0 (the stem) to s3; the stage leaves add the settings.
 _base_ = ['../../_base_/distill.py']
 model = dict(
     calculate_student_loss=False,

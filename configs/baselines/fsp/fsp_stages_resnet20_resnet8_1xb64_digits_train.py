@@ -1,18 +1,10 @@
-_base_ = ['./_base_fsp.py', '../../_base_/settings/digits_bs64_30e.py']
-model = dict(
-    architecture=dict(cfg_path='mmkd_plus::teachers/resnet8_1xb64_digits.py'),
-    teacher=dict(cfg_path='mmkd_plus::teachers/resnet20_1xb64_digits.py'),
-    teacher_ckpt='work_dirs/resnet20_1xb64_digits/epoch_30.pth',
-    distiller=dict(
-        # the stem, then the stages
-        student_recorders=dict(
-            s0=dict(type='ModuleOutputs', source='backbone.relu'),
-            s1=dict(type='ModuleOutputs', source='backbone.layer1'),
-            s2=dict(type='ModuleOutputs', source='backbone.layer2'),
-            s3=dict(type='ModuleOutputs', source='backbone.layer3')),
-        teacher_recorders=dict(
-            s0=dict(type='ModuleOutputs', source='backbone.relu'),
-            s1=dict(type='ModuleOutputs', source='backbone.layer1'),
-            s2=dict(type='ModuleOutputs', source='backbone.layer2'),
-            s3=dict(type='ModuleOutputs', source='backbone.layer3'))))
+# FSP's main stage: CE only, from the student the first stage
+# initialised (load_from); StopDistillHook turns the FSP losses off
+# from epoch 0.
+_base_ = [
+    './_base_fsp_resnet20_resnet8_digits.py',
+    '../../_base_/settings/digits_bs64_30e.py'
+]
+model = dict(calculate_student_loss=True)
+custom_hooks = [dict(type='mmrazor.StopDistillHook', stop_epoch=0)]
 load_from = 'work_dirs/fsp_stages_resnet20_resnet8_1xb64_digits_init/epoch_5.pth'

@@ -1,20 +1,4 @@
 _base_ = [
-    './_base_fsp_init.py', '../../_base_/settings/cifar100_bs64_30e_init.py'
+    './_base_fsp_wrn_40_2_wrn_16_2_cifar100.py',
+    '../../_base_/settings/cifar100_bs64_30e_init.py'
 ]
-model = dict(
-    architecture=dict(
-        cfg_path='mmkd_plus::teachers/wrn_16_2_1xb64_cifar100.py'),
-    teacher=dict(cfg_path='mmkd_plus::teachers/wrn_40_2_1xb64_cifar100.py'),
-    teacher_ckpt='work_dirs/wrn_40_2_1xb64_cifar100/epoch_240.pth',
-    distiller=dict(
-        # the stem, then the stages
-        student_recorders=dict(
-            s0=dict(type='ModuleOutputs', source='backbone.conv1'),
-            s1=dict(type='ModuleOutputs', source='backbone.block1'),
-            s2=dict(type='ModuleOutputs', source='backbone.block2'),
-            s3=dict(type='ModuleOutputs', source='backbone.block3')),
-        teacher_recorders=dict(
-            s0=dict(type='ModuleOutputs', source='backbone.conv1'),
-            s1=dict(type='ModuleOutputs', source='backbone.block1'),
-            s2=dict(type='ModuleOutputs', source='backbone.block2'),
-            s3=dict(type='ModuleOutputs', source='backbone.block3'))))

@@ -1,19 +1,10 @@
-_base_ = ['./_base_fsp.py', '../../_base_/settings/cifar100_bs64_240e.py']
-model = dict(
-    architecture=dict(
-        cfg_path='mmkd_plus::teachers/wrn_16_2_1xb64_cifar100.py'),
-    teacher=dict(cfg_path='mmkd_plus::teachers/wrn_40_2_1xb64_cifar100.py'),
-    teacher_ckpt='work_dirs/wrn_40_2_1xb64_cifar100/epoch_240.pth',
-    distiller=dict(
-        # the stem, then the stages
-        student_recorders=dict(
-            s0=dict(type='ModuleOutputs', source='backbone.conv1'),
-            s1=dict(type='ModuleOutputs', source='backbone.block1'),
-            s2=dict(type='ModuleOutputs', source='backbone.block2'),
-            s3=dict(type='ModuleOutputs', source='backbone.block3')),
-        teacher_recorders=dict(
-            s0=dict(type='ModuleOutputs', source='backbone.conv1'),
-            s1=dict(type='ModuleOutputs', source='backbone.block1'),
-            s2=dict(type='ModuleOutputs', source='backbone.block2'),
-            s3=dict(type='ModuleOutputs', source='backbone.block3'))))
+# FSP's main stage: CE only, from the student the first stage
+# initialised (load_from); StopDistillHook turns the FSP losses off
+# from epoch 0.
+_base_ = [
+    './_base_fsp_wrn_40_2_wrn_16_2_cifar100.py',
+    '../../_base_/settings/cifar100_bs64_240e.py'
+]
+model = dict(calculate_student_loss=True)
+custom_hooks = [dict(type='mmrazor.StopDistillHook', stop_epoch=0)]
 load_from = 'work_dirs/fsp_stages_wrn_40_2_wrn_16_2_1xb64_cifar100_init/epoch_30.pth'
