@@ -33,28 +33,28 @@ import shlex
 import sys
 import time
 
-TOOLS_DIR = osp.dirname(osp.abspath(__file__))
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
-import mmkd_plus  # noqa: E402,F401
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-from mmengine.dataset import pseudo_collate  # noqa: E402
-from mmengine.device import get_device  # noqa: E402
-from mmengine.dist import (barrier, get_dist_info,  # noqa: E402
-                           init_dist)
-from mmengine.logging import MMLogger, print_log  # noqa: E402
-from mmengine.registry import init_default_scope  # noqa: E402
-from mmengine.utils import ProgressBar  # noqa: E402
-from torch.utils.data import DataLoader, Dataset  # noqa: E402
+import mmkd_plus  # noqa: F401
+import numpy as np
+import torch
+from mmengine.config import Config
+from mmengine.dataset import pseudo_collate
+from mmengine.device import get_device
+from mmengine.dist import barrier, get_dist_info, init_dist
+from mmengine.logging import MMLogger, print_log
+from mmengine.registry import init_default_scope
+from mmengine.utils import ProgressBar
+from torch.utils.data import DataLoader, Dataset
 
-from mmkd_plus.utils import call_explained, runner_model_config  # noqa: E402,E501
-from mmkd_plus.datasets import TeacherCacheDataset  # noqa: E402
-from mmkd_plus.datasets.teacher_cache import (  # noqa: E402
+from mmkd_plus.datasets import TeacherCacheDataset
+from mmkd_plus.datasets.teacher_cache import (
     FORMAT, TeacherCache, config_mismatches, describe_config, shards_of,
     topk_compress)
-from mmkd_plus.registry import DATASETS, MODELS  # noqa: E402
-from mmkd_plus.utils import finish_distributed  # noqa: E402
+from mmkd_plus.registry import DATASETS, MODELS
+from mmkd_plus.utils import (call_explained, finish_distributed,
+                             runner_model_config)
+
+TOOLS_DIR = osp.dirname(osp.abspath(__file__))
 
 
 def parse_args(argv=None):

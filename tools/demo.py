@@ -51,13 +51,13 @@ import time
 from typing import Dict, List, NamedTuple, Optional, Sequence
 
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
-import mmkd_plus  # noqa: E402,F401
-from mmengine.config import Config  # noqa: E402
-from mmengine.hooks import Hook  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+import mmkd_plus  # noqa: F401
+from mmengine.config import Config
+from mmengine.hooks import Hook
+from mmengine.runner import Runner
 
-from mmkd_plus.utils import set_data_root  # noqa: E402
-from mmkd_plus.datasets import write_digits_cifar  # noqa: E402
+from mmkd_plus.utils import set_data_root
+from mmkd_plus.datasets import write_digits_cifar
 
 __all__ = [
     'Row', 'ROWS', 'ProgressHook', 'configured_teacher_ckpt', 'work_dir_of',

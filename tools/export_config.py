@@ -30,10 +30,10 @@ import os
 import os.path as osp
 
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
-import mmkd_plus  # noqa: E402,F401
-from mmengine.config import Config, DictAction  # noqa: E402
+import mmkd_plus  # noqa: F401
+from mmengine.config import Config, DictAction
 
-from mmkd_plus.utils import merge_cfg_options  # noqa: E402
+from mmkd_plus.utils import merge_cfg_options
 
 
 def export(config: str, out: str, cfg_options=None) -> Config:

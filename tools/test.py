@@ -17,18 +17,18 @@ import os.path as osp
 from typing import Dict
 
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
-import mmkd_plus  # noqa: E402,F401
-from mmengine.config import Config, DictAction  # noqa: E402
-import torch  # noqa: E402
-from mmengine.dist import is_main_process  # noqa: E402
-from mmengine.logging import print_log  # noqa: E402
-from mmengine.model import is_model_wrapper  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+import mmkd_plus  # noqa: F401
+from mmengine.config import Config, DictAction
+import torch
+from mmengine.dist import is_main_process
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
-from mmkd_plus.models.algorithms import (  # noqa: E402
+from mmkd_plus.models.algorithms import (
     drop_teacher_files, teacher_from_run_checkpoint)
-from mmkd_plus.utils import (call_explained, finish_distributed,  # noqa: E402
+from mmkd_plus.utils import (call_explained, finish_distributed,
                              load_checkpoint_file, merge_cfg_options)
 
 

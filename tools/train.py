@@ -16,17 +16,17 @@ import os.path as osp
 from contextlib import nullcontext
 
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
-import mmkd_plus  # noqa: E402,F401
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.device import get_device  # noqa: E402
-from mmengine.logging import print_log  # noqa: E402
-from mmengine.registry import RUNNERS  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+import mmkd_plus  # noqa: F401
+from mmengine.config import Config, DictAction
+from mmengine.device import get_device
+from mmengine.logging import print_log
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
 
-from mmkd_plus.models.algorithms import (  # noqa: E402
+from mmkd_plus.models.algorithms import (
     drop_teacher_files, teacher_from_run_checkpoint)
-from mmkd_plus.models.losses.sskd_loss import check_sskd_weights  # noqa: E402
-from mmkd_plus.utils import (call_explained, finish_distributed,  # noqa: E402
+from mmkd_plus.models.losses.sskd_loss import check_sskd_weights
+from mmkd_plus.utils import (call_explained, finish_distributed,
                              load_checkpoint_file, merge_cfg_options,
                              other_checkpoints)
 

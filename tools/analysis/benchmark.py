@@ -56,12 +56,13 @@ import sys
 import tempfile
 import time
 
+import mmkd_plus  # noqa: F401  (torch-2 fixes before OpenMMLab)
+import numpy as np
+import torch
+from mmengine.config import Config, ConfigDict, DictAction
+from mmengine.runner import Runner
+
 TOOLS_DIR = osp.dirname(osp.dirname(osp.abspath(__file__)))
-import mmkd_plus  # noqa: E402,F401  (torch-2 fixes before OpenMMLab)
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmengine.config import Config, ConfigDict, DictAction  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
 
 MB = 2**20
 _MARK = 'mmkd_benchmark_step'

@@ -24,10 +24,10 @@ import json
 import os
 import os.path as osp
 
-import mmkd_plus  # noqa: E402,F401
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from mmengine.runner.checkpoint import _load_checkpoint  # noqa: E402
+import mmkd_plus  # noqa: F401
+import torch
+import torch.nn.functional as F
+from mmengine.runner.checkpoint import _load_checkpoint
 
 
 def correlation(weight: torch.Tensor) -> torch.Tensor:

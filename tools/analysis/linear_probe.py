@@ -26,15 +26,15 @@ import argparse
 import copy
 import json
 
-import mmkd_plus  # noqa: E402,F401
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.registry import MODELS, DefaultScope  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
-from mmengine.runner.checkpoint import _load_checkpoint  # noqa: E402
+import mmkd_plus  # noqa: F401
+import numpy as np
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.registry import MODELS, DefaultScope
+from mmengine.runner import Runner
+from mmengine.runner.checkpoint import _load_checkpoint
 
-from mmkd_plus.utils import network_config  # noqa: E402
+from mmkd_plus.utils import network_config
 
 
 def build_network(cfg: Config, checkpoint: str, side: str = 'student'):

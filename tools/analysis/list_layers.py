@@ -26,12 +26,12 @@ import copy
 from typing import Dict, List, Optional, Tuple
 
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
-import mmkd_plus  # noqa: E402,F401
-import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.registry import MODELS, DefaultScope  # noqa: E402
+import mmkd_plus  # noqa: F401
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.registry import MODELS, DefaultScope
 
-from mmkd_plus.utils import (call_explained, merge_cfg_options,  # noqa: E402
+from mmkd_plus.utils import (call_explained, merge_cfg_options,
                              network_config)
 
 

@@ -28,15 +28,15 @@ import os
 import os.path as osp
 
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
-import mmkd_plus  # noqa: E402,F401
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
+import mmkd_plus  # noqa: F401
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config, DictAction
 
-from mmkd_plus.analysis import build_model_and_loader  # noqa: E402
-from mmkd_plus.engine import find_quest_loss  # noqa: E402
-from mmkd_plus.ops.quest import soft_assign  # noqa: E402
-from mmkd_plus.ops.quest_fused import materialize_scores  # noqa: E402
+from mmkd_plus.analysis import build_model_and_loader
+from mmkd_plus.engine import find_quest_loss
+from mmkd_plus.ops.quest import soft_assign
+from mmkd_plus.ops.quest_fused import materialize_scores
 
 
 def parse_args(argv=None):

@@ -34,18 +34,18 @@ import json
 import math
 
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
-import mmkd_plus  # noqa: E402,F401
-import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.registry import MODELS, DefaultScope  # noqa: E402
+import mmkd_plus  # noqa: F401
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.registry import MODELS, DefaultScope
 
-from mmkd_plus.engine import (  # noqa: E402
+from mmkd_plus.engine import (
     TeacherFeatureExtractor, find_quest_loss, vocabulary_dataloader)
 from mmkd_plus.engine.hooks.quest_vocabulary_hook import \
-    load_vocabulary  # noqa: E402
-from mmkd_plus.ops.quest import (  # noqa: E402
+    load_vocabulary
+from mmkd_plus.ops.quest import (
     closest_word_probability, tau_for_closest_word_probability)
-from mmkd_plus.utils import runner_model_config  # noqa: E402
+from mmkd_plus.utils import runner_model_config
 
 
 def parse_args(argv=None):

@@ -30,17 +30,17 @@ import time
 from types import SimpleNamespace
 
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
-import mmkd_plus  # noqa: E402,F401
-import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.logging import MMLogger  # noqa: E402
-from mmengine.registry import MODELS, DefaultScope  # noqa: E402
+import mmkd_plus  # noqa: F401
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.logging import MMLogger
+from mmengine.registry import MODELS, DefaultScope
 
-from mmkd_plus.engine import (  # noqa: E402
+from mmkd_plus.engine import (
     QuESTVocabularyHook, TeacherFeatureExtractor, find_quest_loss,
     vocabulary_dataloader)
-from mmkd_plus.ops import kmeans  # noqa: E402
-from mmkd_plus.utils import runner_model_config  # noqa: E402
+from mmkd_plus.ops import kmeans
+from mmkd_plus.utils import runner_model_config
 
 
 def parse_args(argv=None):

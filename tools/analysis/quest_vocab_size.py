@@ -32,12 +32,12 @@ import os.path as osp
 import time
 
 # mmkd_plus first: its torch-2 fixes must precede any OpenMMLab import
-import mmkd_plus  # noqa: E402,F401
-from mmengine.config import Config  # noqa: E402
-from mmengine.registry import DefaultScope  # noqa: E402
-from mmengine.runner import Runner  # noqa: E402
+import mmkd_plus  # noqa: F401
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
+from mmengine.runner import Runner
 
-from mmkd_plus.utils import network_config  # noqa: E402
+from mmkd_plus.utils import network_config
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 QUEST_DIGITS = osp.join(REPO, 'configs', 'quest',

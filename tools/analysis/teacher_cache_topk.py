@@ -18,11 +18,11 @@ indices and one float16 for the rest (4 k + 2), against 2 C in full.
 import argparse
 import json
 
-import mmkd_plus  # noqa: E402,F401  (torch-2 fixes before OpenMMLab)
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import mmkd_plus  # noqa: F401  (torch-2 fixes before OpenMMLab)
+import numpy as np
+import torch
 
-from mmkd_plus.datasets.teacher_cache import (TeacherCache,  # noqa: E402
+from mmkd_plus.datasets.teacher_cache import (TeacherCache,
                                               topk_kl)
 
 

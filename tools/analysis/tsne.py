@@ -20,10 +20,10 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-import mmkd_plus  # noqa: E402,F401
-import torch  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmkd_plus.analysis import build_model_and_loader  # noqa: E402
+import mmkd_plus  # noqa: F401
+import torch
+from mmengine.config import Config, DictAction
+from mmkd_plus.analysis import build_model_and_loader
 
 #: the supplement's settings (§1.4)
 TSNE_ARGS = dict(

@@ -22,12 +22,12 @@ import argparse
 import os.path as osp
 from typing import Dict, List, Optional
 
-import mmkd_plus  # noqa: E402,F401
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmkd_plus.analysis import build_model_and_loader  # noqa: E402
-from torch import Tensor  # noqa: E402
+import mmkd_plus  # noqa: F401
+import torch
+import torch.nn.functional as F
+from mmengine.config import Config, DictAction
+from mmkd_plus.analysis import build_model_and_loader
+from torch import Tensor
 
 
 def class_information(feats: Tensor, labels: Tensor) -> Dict[str, float]:

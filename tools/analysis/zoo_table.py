@@ -22,11 +22,11 @@ from typing import Dict, List, Tuple
 
 import torch
 
-import mmkd_plus  # noqa: E402,F401  (torch-2 fixes before OpenMMLab imports)
-from mmengine.analysis import get_model_complexity_info  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-from mmengine.logging import MMLogger  # noqa: E402
-from mmpretrain.registry import MODELS  # noqa: E402
+import mmkd_plus  # noqa: F401  (torch-2 fixes before OpenMMLab imports)
+from mmengine.analysis import get_model_complexity_info
+from mmengine.config import Config
+from mmengine.logging import MMLogger
+from mmpretrain.registry import MODELS
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_DIR = osp.join(REPO_ROOT, 'configs', '_base_', 'models')

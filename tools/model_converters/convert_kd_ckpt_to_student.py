@@ -16,8 +16,8 @@ import os
 import os.path as osp
 from typing import Dict, Optional
 
-import mmkd_plus  # noqa: E402,F401  (torch-2 checkpoint loading)
-import torch  # noqa: E402
+import mmkd_plus  # noqa: F401  (torch-2 checkpoint loading)
+import torch
 
 PREFIX = 'architecture.'
 
