@@ -1,5 +1,6 @@
-# AB on this pair, both stages: the recipe's first stage and the
-# layers it distils; the stage leaves add their settings.
+# AB with resnet20 -> resnet8 on the digits: what both stages share (the
+# networks, the teacher's checkpoint, the recorders), on the first-stage
+# recipe. The stage leaves add their settings.
 _base_ = ['./_base_ab_init.py']
 model = dict(
     architecture=dict(cfg_path='mmkd_plus::teachers/resnet8_1xb64_digits.py'),

@@ -1,6 +1,5 @@
-# AB's main stage: CE only, from the student the first stage
-# initialised (load_from); StopDistillHook turns the AB losses off
-# from epoch 0.
+# AB's main stage: CE only, from the student the first stage initialised
+# (load_from); StopDistillHook turns the AB losses off from epoch 0.
 _base_ = [
     './_base_ab_resnet20_resnet8_digits.py',
     '../../_base_/settings/digits_bs64_30e.py'

@@ -1,5 +1,6 @@
-# FSP on this pair, both stages: the recipe's first stage and the
-# layers it distils; the stage leaves add their settings.
+# FSP with resnet32x4 -> resnet8x4 on CIFAR-100: what both stages share (the
+# networks, the teacher's checkpoint, the recorders), on the first-stage
+# recipe. The stage leaves add their settings.
 _base_ = ['./_base_fsp_init.py']
 model = dict(
     architecture=dict(

@@ -1,6 +1,5 @@
-# FSP's main stage: CE only, from the student the first stage
-# initialised (load_from); StopDistillHook turns the FSP losses off
-# from epoch 0.
+# FSP's main stage: CE only, from the student the first stage initialised
+# (load_from); StopDistillHook turns the FSP losses off from epoch 0.
 _base_ = [
     './_base_fsp_resnet20_resnet8_digits.py',
     '../../_base_/settings/digits_bs64_30e.py'

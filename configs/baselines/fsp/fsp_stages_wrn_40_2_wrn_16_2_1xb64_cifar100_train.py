@@ -1,6 +1,5 @@
-# FSP's main stage: CE only, from the student the first stage
-# initialised (load_from); StopDistillHook turns the FSP losses off
-# from epoch 0.
+# FSP's main stage: CE only, from the student the first stage initialised
+# (load_from); StopDistillHook turns the FSP losses off from epoch 0.
 _base_ = [
     './_base_fsp_wrn_40_2_wrn_16_2_cifar100.py',
     '../../_base_/settings/cifar100_bs64_240e.py'
