@@ -15,9 +15,10 @@ import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import yaml
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config
 
 from mmkd_plus.datasets.digits import read_digits_labels
+from mmkd_plus.utils.data_root import set_data_root
 from .paths import MODEL_INDEX, config_name, rel_path
 from .sweeps import point_label
 
@@ -239,20 +240,6 @@ def chart(rows: Sequence[dict], title: str, split: str = 'test'):
     return fig
 
 
-def _set_data_roots(node, data_root):
-    """Point every ``data_root`` of a config (dataloaders, hooks) at
-    ``data_root``."""
-    if isinstance(node, (dict, ConfigDict)):
-        for key, value in node.items():
-            if key == 'data_root':
-                node[key] = data_root
-            else:
-                _set_data_roots(value, data_root)
-    elif isinstance(node, (list, tuple)):
-        for item in node:
-            _set_data_roots(item, data_root)
-
-
 def set_epochs(cfg: Config, epochs: int) -> None:
     """Train ``cfg`` for ``epochs`` epochs: ``max_epochs`` and every
     scheduler's ``T_max``.
@@ -312,7 +299,7 @@ def build_cfg(config: str,
             the schedule's length as ``epochs`` does (:func:`set_epochs`).
     """
     cfg = Config.fromfile(config)
-    _set_data_roots([cfg[key] for key in cfg.keys()], data_root)
+    set_data_root(cfg, data_root)
     if epochs is not None:
         set_epochs(cfg, epochs)
     if num_train is not None:
