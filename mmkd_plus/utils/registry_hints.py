@@ -35,19 +35,26 @@ def registered_names(registry,
             to ``registry.scope``.
     """
     scope = scope or registry.scope
-    root = registry
-    while getattr(root, 'parent', None) is not None:
-        root = root.parent
     names: Dict[str, str] = {}
-    stack = [root]
-    while stack:
-        reg = stack.pop()
-        plain = reg is root or reg.scope == scope
+    for reg, is_root in _family(registry):
+        plain = is_root or reg.scope == scope
         for name in reg.module_dict:
             if plain or name not in names:
                 names[name] = name if plain else f'{reg.scope}.{name}'
-        stack.extend(reg.children.values())
     return names
+
+
+def _family(registry) -> Iterator[tuple]:
+    """``(registry, is_root)`` for the root of ``registry``'s family and
+    every registry below it, depth first."""
+    root = registry
+    while getattr(root, 'parent', None) is not None:
+        root = root.parent
+    stack = [root]
+    while stack:
+        reg = stack.pop()
+        yield reg, reg is root
+        stack.extend(reg.children.values())
 
 
 def _registry_by_name(name: str):
@@ -183,14 +190,9 @@ def _failed_build(err: BaseException, keyword: str):
 def _names_of(obj: Any, registry) -> List[str]:
     """The names ``obj`` is registered under in ``registry``'s family."""
     names = [getattr(obj, '__name__', '')]
-    root = registry
-    while getattr(root, 'parent', None) is not None:
-        root = root.parent
-    stack = [root] if root is not None else []
-    while stack:
-        reg = stack.pop()
-        names += [n for n, v in reg.module_dict.items() if v is obj]
-        stack.extend(reg.children.values())
+    if registry is not None:
+        for reg, _ in _family(registry):
+            names += [n for n, v in reg.module_dict.items() if v is obj]
     return names
 
 
