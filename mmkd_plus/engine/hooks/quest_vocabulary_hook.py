@@ -32,10 +32,6 @@ def load_vocabulary(loss, path: str) -> None:
         path (str): A ``.pth`` file holding a ``(num_words,
             feat_channels)`` tensor or a dict with key ``'vocab'``.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(
-            f'The vocabulary file vocab_file={path!r} does not exist; '
-            'remove the key to build the vocabulary instead.')
     obj = load_checkpoint_file(
         path, 'vocab_file', 'Point vocab_file at a vocabulary that '
         'save_vocab_file wrote, or remove the key to build it.')
