@@ -17,16 +17,16 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 import yaml
 from mmengine.config import Config
 
-from mmkd_plus.datasets.digits import read_digits_labels
+from mmkd_plus.datasets.digits import NUM_TRAIN, read_digits_labels
 from mmkd_plus.utils.data_root import set_data_root
 from .paths import MODEL_INDEX, config_name, rel_path
-from .sweeps import point_label
+from .sweeps import parse_sweep, point_label
 
 __all__ = [
     'TEACHER', 'VANILLA', 'METRIC', 'LINKS', 'TEACHER_SIDE_LINK', 'EPOCHS_KEY',
     'stage_chain', 'first_stages', 'digits_methods', 'summarize',
     'format_markdown', 'chart', 'set_epochs', 'build_cfg', 'run_method',
-    'evaluate_teacher', 'positive_int', 'check_val_classes'
+    'evaluate_teacher', 'positive_int', 'check_val_classes', 'check_run_args'
 ]
 
 TEACHER, VANILLA = 'teacher', 'vanilla'
@@ -450,6 +450,37 @@ def positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f'must be at least 1, got {value}')
     return value
+
+
+def check_run_args(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    num_train_options: Sequence[str] = ('num_train', )
+) -> None:
+    """The checks every seeds runner makes of its options, as
+    ``parser.error``: ``--val`` leaves training images, each of
+    ``num_train_options`` (``--num-train``...) fits in what is left,
+    ``--sweep`` parses (into ``args.sweep``, see :func:`parse_sweep`) and
+    ``--teacher-ckpt`` exists."""
+    val = args.val or 0
+    available = NUM_TRAIN - val
+    if available < 1:
+        parser.error(f'--val {args.val} leaves no training image of the '
+                     f'{NUM_TRAIN}')
+    for option in num_train_options:
+        value = getattr(args, option)
+        if value is not None and value > available:
+            flag = '--' + option.replace('_', '-')
+            parser.error(
+                f'{flag} {value} + --val {val} = {value + val} exceeds the '
+                f'{NUM_TRAIN} training images' if val else
+                f'{flag} {value} exceeds the {NUM_TRAIN} training images')
+    try:
+        args.sweep = parse_sweep(args.sweep)
+    except ValueError as err:
+        parser.error(str(err))
+    if args.teacher_ckpt and not osp.isfile(args.teacher_ckpt):
+        parser.error(f'--teacher-ckpt {args.teacher_ckpt} does not exist')
 
 
 def check_val_classes(data_root: str, val: int) -> List[int]:

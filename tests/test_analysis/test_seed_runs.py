@@ -2,6 +2,7 @@
 """mmkd_plus.analysis.seed_runs: the methods of model-index.yml and their
 stage chains, a run's config (validation split, schedule length), and the
 summary, table and chart of hand-made runs."""
+import argparse
 import json
 import math
 import os.path as osp
@@ -173,6 +174,50 @@ def test_val_split_covers_every_class(digits_root):
         set(range(10)) - set(read_digits_labels(digits_root)[-5:].tolist()))
     with pytest.raises(ValueError, match=re.escape(f'class(es) {missing}')):
         analysis.check_val_classes(digits_root, 5)
+
+
+def _checked(argv, num_train_options=('num_train', )):
+    """``check_run_args`` on a seeds runner's options: the args, or the
+    ``parser.error`` message as a ValueError."""
+
+    class Parser(argparse.ArgumentParser):
+
+        def error(self, message):
+            raise ValueError(message)
+
+    parser = Parser()
+    parser.add_argument('--val', type=int)
+    parser.add_argument('--num-train', type=int)
+    parser.add_argument('--teacher-num-train', type=int)
+    parser.add_argument('--sweep', nargs='+')
+    parser.add_argument('--teacher-ckpt')
+    args = parser.parse_args(argv)
+    analysis.check_run_args(parser, args, num_train_options)
+    return args
+
+
+def test_check_run_args(tmp_path):
+    args = _checked(['--val', '287', '--num-train', '1151', '--sweep',
+                     'a.b=1,2'])
+    assert args.sweep == {'a.b': [1, 2]}
+    with pytest.raises(ValueError, match='--val 1438 leaves no training '
+                       'image of the 1438'):
+        _checked(['--val', '1438'])
+    with pytest.raises(ValueError, match=r'--num-train 1152 \+ --val 287 = '
+                       '1439 exceeds the 1438 training images'):
+        _checked(['--val', '287', '--num-train', '1152'])
+    with pytest.raises(ValueError, match='--teacher-num-train 1439 exceeds '
+                       'the 1438 training images'):
+        _checked(['--teacher-num-train', '1439'],
+                 ('num_train', 'teacher_num_train'))
+    # an option left out of num_train_options is not checked
+    assert _checked(['--teacher-num-train', '1439'])
+    with pytest.raises(ValueError, match='--sweep .a.b=.: expected KEY='):
+        _checked(['--sweep', 'a.b='])
+    missing = str(tmp_path / 'none.pth')
+    with pytest.raises(ValueError, match=f'--teacher-ckpt {missing} does '
+                       'not exist'):
+        _checked(['--teacher-ckpt', missing])
 
 
 def test_build_cfg_trains_before_and_evaluates_on_the_held_out(

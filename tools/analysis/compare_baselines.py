@@ -59,7 +59,8 @@ import mmkd_plus  # noqa: F401
 from mmengine.config import DictAction
 
 from mmkd_plus.analysis import (PROJECT, TEACHER, VANILLA, build_cfg, chart,
-                                check_sweep_keys, check_val_classes,
+                                check_run_args, check_sweep_keys,
+                                check_val_classes,
                                 config_name, digits_methods, evaluate_teacher,
                                 first_stages, format_markdown, grid_points,
                                 parse_sweep, point_dir, point_label,
@@ -158,25 +159,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         action=DictAction,
         help='key=value, merged into every config')
     args = parser.parse_args(argv)
-    available = NUM_TRAIN - (args.val or 0)
-    if available < 1:
-        parser.error(f'--val {args.val} leaves no training image of the '
-                     f'{NUM_TRAIN}')
-    for option in ('num_train', 'teacher_num_train'):
-        value = getattr(args, option)
-        if value is not None and value > available:
-            flag = '--' + option.replace('_', '-')
-            parser.error(
-                f'{flag} {value} + --val {args.val or 0} = '
-                f'{value + (args.val or 0)} exceeds the {NUM_TRAIN} '
-                'training images' if args.val else
-                f'{flag} {value} exceeds the {NUM_TRAIN} training images')
-    try:
-        args.sweep = parse_sweep(args.sweep)
-    except ValueError as err:
-        parser.error(str(err))
-    if args.teacher_ckpt and not osp.isfile(args.teacher_ckpt):
-        parser.error(f'--teacher-ckpt {args.teacher_ckpt} does not exist')
+    check_run_args(parser, args, ('num_train', 'teacher_num_train'))
     return args
 
 

@@ -51,10 +51,10 @@ from typing import Any, Dict, List, Optional, Sequence
 import mmkd_plus  # noqa: F401
 from mmengine.config import Config
 
-from mmkd_plus.analysis import (build_cfg, check_sweep_keys,
+from mmkd_plus.analysis import (build_cfg, check_run_args, check_sweep_keys,
                                 check_val_classes, config_name, grid_points,
-                                parse_sweep, point_dir, point_label,
-                                positive_int, rel_path)
+                                point_dir, point_label, positive_int,
+                                rel_path)
 from mmkd_plus.datasets import write_digits_cifar
 from mmkd_plus.datasets.digits import NUM_TRAIN
 
@@ -241,22 +241,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--work-dir', default='work_dirs/mfd_seeds')
     parser.add_argument('--data-root', default='data/digits')
     args = parser.parse_args(argv)
-    available = NUM_TRAIN - (args.val or 0)
-    if available < 1:
-        parser.error(f'--val {args.val} leaves no training digit of the '
-                     f'{NUM_TRAIN}')
-    if args.num_train is not None and args.num_train > available:
-        parser.error(
-            f'--num-train {args.num_train} + --val {args.val} = '
-            f'{args.num_train + args.val} exceeds the {NUM_TRAIN} training '
-            'digits' if args.val else f'--num-train {args.num_train} '
-            f'exceeds the {NUM_TRAIN} training digits')
-    try:
-        args.sweep = parse_sweep(args.sweep)
-    except ValueError as err:
-        parser.error(str(err))
-    if args.teacher_ckpt and not osp.isfile(args.teacher_ckpt):
-        parser.error(f'--teacher-ckpt {args.teacher_ckpt} does not exist')
+    check_run_args(parser, args)
     return args
 
 
