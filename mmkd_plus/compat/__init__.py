@@ -23,7 +23,8 @@ from typing import List
 from .base import ORIGINALS, SKIP_ENV, TORCH2, applied_fixes
 from .mmengine_fixes import (allow_mmengine_checkpoint_globals,
                              fix_cpu_ddp_device_ids, fix_cpu_distributed_init,
-                             mmengine_checkpoint_globals)
+                             mmengine_checkpoint_globals,
+                             release_process_group)
 from .mmpretrain_fixes import fix_random_crop_padding_mode
 from .mmrazor_fixes import (QuantizationUnavailableError,
                             fix_crd_dataset_ragged_classes,
@@ -37,7 +38,7 @@ __all__ = [
     'stub_mmrazor_quantization', 'define_torchvision_op_schemas',
     'fix_set_module_inplace_false', 'allow_mmengine_checkpoint_globals',
     'mmengine_checkpoint_globals', 'fix_cpu_distributed_init',
-    'fix_cpu_ddp_device_ids',
+    'release_process_group', 'fix_cpu_ddp_device_ids',
     'fix_kd_soft_ce_loss', 'fix_crd_dataset_ragged_classes',
     'fix_pack_crd_cls_inputs', 'fix_random_crop_padding_mode', 'ORIGINALS',
     'SKIP_ENV'

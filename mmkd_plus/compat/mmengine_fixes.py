@@ -2,6 +2,8 @@
 """Fixes of MMEngine on torch 2.x and on machines without a GPU (#3, #5, #6 of
 ``docs/compat.md``).
 """
+import atexit
+import gc
 import logging
 
 import torch
@@ -10,7 +12,8 @@ from .base import ORIGINALS, once
 
 __all__ = [
     'mmengine_checkpoint_globals', 'allow_mmengine_checkpoint_globals',
-    'fix_cpu_distributed_init', 'fix_cpu_ddp_device_ids'
+    'fix_cpu_distributed_init', 'release_process_group',
+    'fix_cpu_ddp_device_ids'
 ]
 
 
@@ -73,6 +76,8 @@ def fix_cpu_distributed_init() -> bool:
     on CPUs with no flag from the user. Rank 0 says so in one line at the
     start (the config, logged and dumped, keeps its backend), whichever
     train script runs: ours or, through ``python -m mmkd_plus``, MMRazor's.
+    The gloo group it starts is released at exit (#17,
+    :func:`release_process_group`).
     """
     import mmengine.dist.utils as dist_utils
     original = dist_utils._init_dist_pytorch
@@ -83,6 +88,8 @@ def fix_cpu_distributed_init() -> bool:
         if torch.cuda.is_available() or init_backend != 'torch':
             return original(backend, init_backend=init_backend, **kwargs)
         torch.distributed.init_process_group(backend='gloo', **kwargs)
+        atexit.unregister(release_process_group)  # one call, however many
+        atexit.register(release_process_group)  # inits a process makes
         if backend != 'gloo' and torch.distributed.get_rank() == 0:
             from mmengine.logging import print_log
             print_log(
@@ -97,6 +104,27 @@ def fix_cpu_distributed_init() -> bool:
     ORIGINALS['fix_cpu_distributed_init'] = original
     dist_utils._init_dist_pytorch = _init_dist_pytorch
     return True
+
+
+def release_process_group() -> None:
+    """#17: a CPU DDP run now and then aborts as it exits.
+
+    MMEngine's runner never destroys the process group, and a training
+    script such as MMRazor's ``tools/train.py`` ends with the DDP wrapper
+    still held by reference cycles. The gloo group is then torn down with
+    the interpreter, and one rank in a few dies there with ``terminate
+    called without an active exception`` (SIGABRT, so ``torchrun`` reports
+    the finished run as failed). Registered with :mod:`atexit` by the gloo
+    path of :func:`fix_cpu_distributed_init`, this frees those cycles and
+    destroys the group while the interpreter is whole. It waits for no
+    other rank (a rank that exits on an error must not block on a barrier)
+    and does nothing if the group is already gone, as after our
+    ``tools/train.py``, which ends with
+    :func:`mmkd_plus.utils.finish_distributed`.
+    """
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        gc.collect()
+        torch.distributed.destroy_process_group()
 
 
 @once

@@ -1,10 +1,14 @@
 # Copyright (c) OpenMMLab. All rights reserved.
 """The fixes of MMEngine (#3, #5), each shown failing without it.
 """
+import gc
 import io
 import os
 import socket
+import subprocess
+import sys
 from contextlib import contextmanager
+from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -69,9 +73,12 @@ def _single_process_group(init):
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
-        init('nccl')
+        # a collective that cannot finish fails in two minutes, not in
+        # torch's default thirty (where no test timeout can reach it)
+        init('nccl', timeout=timedelta(seconds=120))
         yield
     finally:
+        gc.collect()  # what holds the group goes before the group
         if dist.is_initialized():
             dist.destroy_process_group()
         for k, v in old.items():
@@ -105,3 +112,54 @@ def test_cpu_ddp_wrap():
         wrapped = MMDistributedDataParallel(module=model, device_ids=[0])
         assert wrapped.device_ids is None
         assert wrapped(torch.randn(2, 3, 4, 4)).shape == (2, 4, 4, 4)
+        del ddp, wrapped
+
+
+# STACK #17 ------------------------------------------------------------------
+# a process group started on CPUs, a DDP wrapper left in a reference cycle as
+# a training script leaves it, and the exit handlers run
+RELEASE_AT_EXIT = """
+import atexit, gc, weakref
+import torch.distributed as dist
+import torch.nn as nn
+import mmkd_plus  # applies the fixes
+from mmengine.dist import init_dist
+from mmengine.model import MMDistributedDataParallel
+
+{init}
+gc.disable()  # the cycle stays until something collects it
+holder = [MMDistributedDataParallel(module=nn.Linear(2, 2))]
+holder.append(holder)
+wrapper = weakref.ref(holder[0])
+del holder
+print('before', dist.is_initialized(), wrapper() is not None)
+atexit._run_exitfuncs()
+print('after', dist.is_initialized(), wrapper() is not None)
+"""
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='CPU-only behaviour')
+@pytest.mark.parametrize(
+    'init, released',
+    [("init_dist('pytorch', backend='nccl')", True),
+     # the same group started without MMEngine's init_dist: nothing
+     # releases it, the interpreter's teardown does
+     ("dist.init_process_group('gloo')", False)])
+def test_cpu_process_group_released_at_exit(init, released):
+    env = dict(
+        os.environ,
+        RANK='0',
+        WORLD_SIZE='1',
+        LOCAL_RANK='0',
+        MASTER_ADDR='127.0.0.1',
+        MASTER_PORT=str(free_port()))
+    proc = subprocess.run([sys.executable, '-c',
+                           RELEASE_AT_EXIT.format(init=init)],
+                          capture_output=True,
+                          text=True,
+                          env=env,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = proc.stdout.splitlines()
+    after = 'after False False' if released else 'after True True'
+    assert lines[-2:] == ['before True True', after]
