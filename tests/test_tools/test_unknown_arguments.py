@@ -3,16 +3,14 @@
 
 Without :func:`mmkd_plus.utils.explain_unknown_argument` each of these
 ends in Python's ``TypeError: X.__init__() got an unexpected keyword
-argument 'k'``, raised deep inside MMEngine's ``build_from_cfg``.
+argument 'k'``, raised deep inside MMEngine's ``build_from_cfg``. The
+helpers themselves are tested in ``tests/test_utils/test_registry_hints.py``.
 """
 import os.path as osp
 
 import pytest
 from kd_test_utils import (KD_DIGITS, REPO, STUDENT_DIGITS, load_tool,
                            short_run_options)
-
-from mmkd_plus.registry import HOOKS
-from mmkd_plus.utils import accepted_arguments, call_explained
 
 train_tool = load_tool('train.py')
 WCORD_DIGITS = osp.join(REPO, 'configs', 'wcord',
@@ -71,50 +69,3 @@ def test_misspelt_argument_of_hook_dataset_transform_sampler_metric(
     msg = str(err.value)
     assert msg.startswith(start), msg
     assert hint in msg
-
-
-def test_every_dict_with_the_argument_is_named():
-    cfg = dict(
-        a=dict(type='mmrazor.RNGStateHook', seed=1),
-        b=[dict(type='RNGStateHook', seed=2)],
-        c=dict(type='CheckpointHook', seed=3),  # another class
-        d=dict(type='RNGStateHook'))  # no such argument
-    with pytest.raises(TypeError) as err:
-        call_explained(HOOKS.build, cfg, cfg['a'], key_prefix='hooks')
-    assert str(err.value).startswith('hooks.a.seed, hooks.b.0.seed: '
-                                     'RNGStateHook ')
-
-
-def test_argument_from_code_is_named_as_such():
-    # the keyword comes from default_args, in no dict of the config
-    cfg = dict(type='RNGStateHook')
-    with pytest.raises(TypeError,
-                       match=r"^RNGStateHook \(.*\) takes no argument "
-                       r"'seed', and no dict of the config with its type "
-                       r'holds it \(it comes from code'):
-        call_explained(HOOKS.build, cfg, cfg, default_args=dict(seed=1))
-
-
-def test_other_type_errors_are_left_alone():
-
-    def f(x):
-        return x
-
-    with pytest.raises(TypeError, match='unexpected keyword argument'):
-        call_explained(lambda: f(y=1), dict(a=dict(type='f', y=1)))
-
-
-def test_accepted_arguments_follow_kwargs():
-
-    class Base:
-
-        def __init__(self, a, b=1):
-            pass
-
-    class Child(Base):
-
-        def __init__(self, c, **kwargs):
-            super().__init__(**kwargs)
-
-    assert accepted_arguments(Child) == ['c', 'a', 'b']
-    assert accepted_arguments(lambda x, *, y: 0) == ['x', 'y']
