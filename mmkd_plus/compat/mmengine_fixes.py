@@ -1,6 +1,6 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""Fixes of MMEngine on torch 2.x and on machines without a GPU (#3, #5, #6 of
-``docs/compat.md``).
+"""Fixes of MMEngine on torch 2.x and on machines without a GPU (#3, #5, #6,
+#17 of ``docs/compat.md``).
 """
 import atexit
 import gc
@@ -88,8 +88,9 @@ def fix_cpu_distributed_init() -> bool:
         if torch.cuda.is_available() or init_backend != 'torch':
             return original(backend, init_backend=init_backend, **kwargs)
         torch.distributed.init_process_group(backend='gloo', **kwargs)
-        atexit.unregister(release_process_group)  # one call, however many
-        atexit.register(release_process_group)  # inits a process makes
+        # registered once, however many groups the process starts
+        atexit.unregister(release_process_group)
+        atexit.register(release_process_group)
         if backend != 'gloo' and torch.distributed.get_rank() == 0:
             from mmengine.logging import print_log
             print_log(

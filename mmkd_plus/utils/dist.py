@@ -100,6 +100,6 @@ def finish_distributed() -> None:
     """
     if dist.is_available() and dist.is_initialized():
         dist.barrier()
-        # frees what is left of the run first: a DDP wrapper (its reducer)
-        # kept alive by a reference cycle holds the process group
+        # collects first what reference cycles keep (a DDP wrapper's
+        # reducer holds the group), then destroys the group
         release_process_group()
