@@ -1,5 +1,5 @@
 # Copyright (c) OpenMMLab. All rights reserved.
-"""The fixes of MMEngine (#3, #5), each shown failing without it.
+"""The fixes of MMEngine (#3, #5, #6, #17), each shown failing without it.
 """
 import gc
 import io
@@ -74,7 +74,7 @@ def _single_process_group(init):
     os.environ.update(env)
     try:
         # a collective that cannot finish fails in two minutes, not in
-        # torch's default thirty (where no test timeout can reach it)
+        # torch's default thirty, and fails as an error of this test
         init('nccl', timeout=timedelta(seconds=120))
         yield
     finally:
