@@ -62,14 +62,19 @@ def test_weights_only_load_of_mmengine_checkpoint():
 # STACK #5, #6, #7 -----------------------------------------------------------
 
 
-@contextmanager
-def _single_process_group(init):
-    env = dict(
+def _single_process_env() -> dict:
+    """What ``torchrun`` sets for a one-process run, on a free port."""
+    return dict(
         RANK='0',
         WORLD_SIZE='1',
         LOCAL_RANK='0',
         MASTER_ADDR='127.0.0.1',
         MASTER_PORT=str(free_port()))
+
+
+@contextmanager
+def _single_process_group(init):
+    env = _single_process_env()
     old = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
@@ -146,13 +151,7 @@ print('after', dist.is_initialized(), wrapper() is not None)
      # releases it, the interpreter's teardown does
      ("dist.init_process_group('gloo')", False)])
 def test_cpu_process_group_released_at_exit(init, released):
-    env = dict(
-        os.environ,
-        RANK='0',
-        WORLD_SIZE='1',
-        LOCAL_RANK='0',
-        MASTER_ADDR='127.0.0.1',
-        MASTER_PORT=str(free_port()))
+    env = dict(os.environ, **_single_process_env())
     proc = subprocess.run([sys.executable, '-c',
                            RELEASE_AT_EXIT.format(init=init)],
                           capture_output=True,
