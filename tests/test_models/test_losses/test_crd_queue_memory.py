@@ -198,6 +198,7 @@ def test_option_errors_name_the_key():
 
 
 DDP_SCRIPT = textwrap.dedent('''
+    import gc
     import os
     import sys
 
@@ -272,6 +273,11 @@ DDP_SCRIPT = textwrap.dedent('''
                 dict(state={k: m.state_dict() for k, m in losses.items()},
                      init=init),
                 os.path.join(OUT, f'rank{rank}_step{step}.pth'))
+        # the DDP wrappers hold the group: they go before it does, as in
+        # mmkd_plus.utils.finish_distributed
+        del models, optims
+        gc.collect()
+        dist.barrier()
         dist.destroy_process_group()
 
 
